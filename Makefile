@@ -1,0 +1,38 @@
+# Everything runs from the project venv; `make run` and `make test` create it when missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall when either requirements file changes.
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: venv run test lint fmt bench browser
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: venv
+	$(BIN)/python -m local.run
+
+# The e2e tests drive Debian's Chromium; installing it is skipped when it is already there.
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+test: venv browser
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/cfn-lint infra/template.yaml && $(BIN)/pytest -n 2
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint infra/template.yaml
+
+fmt: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: venv
+	$(BIN)/python -m bench.run
