@@ -1,0 +1,84 @@
+"""Every role rule of the ticket API, in one place. Services call these; handlers never do."""
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.tickets import Status, Ticket, Visibility
+
+
+class Action(StrEnum):
+    FILE_FOR_OTHERS = "file_for_others"  # requester_email, priority, group, assignee, channel
+    UPDATE_TICKET = "update_ticket"
+    WRITE_INTERNAL = "write_internal"
+    READ_INTERNAL = "read_internal"
+    LOG_TIME = "log_time"
+    ESCALATE = "escalate"
+    READ_AUDIT = "read_audit"
+    MANAGE_API_KEYS = "manage_api_keys"
+
+
+_MINIMUM_ROLE: dict[Action, Role] = {
+    Action.FILE_FOR_OTHERS: Role.AGENT,
+    Action.UPDATE_TICKET: Role.AGENT,
+    Action.WRITE_INTERNAL: Role.AGENT,
+    Action.READ_INTERNAL: Role.AGENT,
+    Action.LOG_TIME: Role.AGENT,
+    Action.ESCALATE: Role.AGENT,
+    Action.READ_AUDIT: Role.AGENT,
+    Action.MANAGE_API_KEYS: Role.ADMIN,
+}
+
+# Ticket fields only staff see: routing and internal classification.
+INTERNAL_FIELDS = frozenset({"assignee", "group", "tier", "tags", "problem", "time_spent_minutes"})
+
+# A requester's own moves: reopen a resolved ticket, or confirm it by closing it.
+_REQUESTER_MOVES = {(Status.RESOLVED, Status.OPEN), (Status.RESOLVED, Status.CLOSED)}
+
+
+def allows(principal: Principal, action: Action) -> bool:
+    return principal.role.at_least(_MINIMUM_ROLE[action])
+
+
+def require(principal: Principal, action: Action) -> None:
+    if not allows(principal, action):
+        raise Forbidden(f"Your role ({principal.role.value}) may not do this.")
+
+
+def check_can_see(principal: Principal, ticket: Ticket) -> None:
+    """Another tenant's or another requester's ticket does not exist for the caller."""
+    if ticket.tenant != principal.tenant:
+        raise NotFound(f"Ticket {ticket.number} does not exist.")
+    if not principal.is_staff and ticket.requester.email != (principal.email or "").lower():
+        raise NotFound(f"Ticket {ticket.number} does not exist.")
+
+
+def check_can_file(principal: Principal, staff_fields: Iterable[str]) -> None:
+    fields = sorted(staff_fields)
+    if fields and not allows(principal, Action.FILE_FOR_OTHERS):
+        raise Forbidden(f"Requesters cannot set: {', '.join(fields)}.")
+
+
+def check_can_update(principal: Principal, ticket: Ticket, fields: dict[str, object]) -> None:
+    if allows(principal, Action.UPDATE_TICKET):
+        return
+    target = fields.get("status")
+    if set(fields) == {"status"} and (ticket.status, target) in _REQUESTER_MOVES:
+        return
+    raise Forbidden("Requesters may only reopen or close their resolved tickets.")
+
+
+def check_can_write(principal: Principal, visibility: Visibility) -> None:
+    if visibility == Visibility.INTERNAL:
+        require(principal, Action.WRITE_INTERNAL)
+
+
+def visible_messages(principal: Principal) -> frozenset[Visibility]:
+    if allows(principal, Action.READ_INTERNAL):
+        return frozenset(Visibility)
+    return frozenset({Visibility.PUBLIC})
+
+
+def hidden_fields(principal: Principal) -> frozenset[str]:
+    return frozenset() if allows(principal, Action.READ_INTERNAL) else INTERNAL_FIELDS

@@ -1,0 +1,227 @@
+"""The ticket and its rules: priority matrix, status machine, what a change records."""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.domain.errors import Conflict
+
+
+class Level(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class TicketType(StrEnum):
+    INCIDENT = "incident"
+    SERVICE_REQUEST = "service_request"
+    QUESTION = "question"
+    PROBLEM = "problem"
+
+
+class Channel(StrEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    API = "api"
+    PHONE = "phone"
+    CHAT = "chat"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+# ITIL priority matrix: impact (rows) × urgency (columns).
+_MATRIX: dict[tuple[Level, Level], Priority] = {
+    (Level.HIGH, Level.HIGH): Priority.P1,
+    (Level.HIGH, Level.MEDIUM): Priority.P2,
+    (Level.HIGH, Level.LOW): Priority.P3,
+    (Level.MEDIUM, Level.HIGH): Priority.P2,
+    (Level.MEDIUM, Level.MEDIUM): Priority.P3,
+    (Level.MEDIUM, Level.LOW): Priority.P4,
+    (Level.LOW, Level.HIGH): Priority.P3,
+    (Level.LOW, Level.MEDIUM): Priority.P4,
+    (Level.LOW, Level.LOW): Priority.P4,
+}
+
+
+def priority_for(impact: Level, urgency: Level) -> Priority:
+    return _MATRIX[(impact, urgency)]
+
+
+_MOVES: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+def can_move(current: Status, target: Status) -> bool:
+    return target in _MOVES[current]
+
+
+def check_move(current: Status, target: Status) -> None:
+    if current != target and not can_move(current, target):
+        raise Conflict(f"A ticket cannot move from {current.value} to {target.value}.")
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    tenant: str
+    number: int
+    version: int
+    subject: str
+    description: str
+    type: TicketType
+    status: Status
+    impact: Level
+    urgency: Level
+    priority: Priority
+    priority_set_by_agent: bool
+    channel: Channel
+    requester: Person
+    created_at: datetime
+    updated_at: datetime
+    created_by: dict[str, str]
+    assignee: str | None = None
+    group: str | None = None
+    tier: int = 1
+    category: str | None = None
+    service: str | None = None
+    problem: int | None = None
+    tags: tuple[str, ...] = ()
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    time_spent_minutes: int = 0
+    reopen_count: int = 0
+
+    def with_changes(self, changes: dict[str, Any], now: datetime) -> "Ticket":
+        """A new version with `changes` applied and the rules that follow from them.
+
+        The status machine, the matrix (unless an agent fixed the priority) and the resolution
+        timestamps are applied here so that every route into a change obeys them alike.
+        """
+        if "status" in changes:
+            check_move(self.status, changes["status"])
+        updated = replace(self, **changes)
+        if "priority" in changes:
+            updated = replace(updated, priority_set_by_agent=True)
+        elif {"impact", "urgency"} & changes.keys() and not updated.priority_set_by_agent:
+            updated = replace(updated, priority=priority_for(updated.impact, updated.urgency))
+        if updated.status != self.status:
+            updated = _stamp_status(self, updated, now)
+        return replace(updated, version=self.version + 1, updated_at=now)
+
+
+def _stamp_status(before: Ticket, after: Ticket, now: datetime) -> Ticket:
+    if after.status == Status.RESOLVED:
+        return replace(after, resolved_at=now)
+    if after.status == Status.CLOSED:
+        return replace(after, closed_at=now)
+    if before.status == Status.RESOLVED and after.status == Status.OPEN:
+        return replace(after, resolved_at=None, reopen_count=before.reopen_count + 1)
+    return after
+
+
+# Fields whose change an audit event records, in a stable order.
+AUDITED_FIELDS = (
+    "subject",
+    "type",
+    "status",
+    "impact",
+    "urgency",
+    "priority",
+    "assignee",
+    "group",
+    "tier",
+    "category",
+    "service",
+    "problem",
+    "tags",
+    "custom_fields",
+)
+
+
+def diff(before: Ticket, after: Ticket) -> dict[str, dict[str, Any]]:
+    """What changed, as {field: {"from": old, "to": new}} in plain JSON values."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name in AUDITED_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            changes[name] = {"from": plain(old), "to": plain(new)}
+    return changes
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    tenant: str
+    ticket: int
+    author: dict[str, str]
+    visibility: Visibility
+    body: str
+    created_at: datetime
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class TimeEntry:
+    id: str
+    tenant: str
+    ticket: int
+    minutes: int
+    note: str
+    author: dict[str, str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the audit trail; also the domain event published to the bus."""
+
+    id: str
+    type: str
+    tenant: str
+    ticket: int
+    actor: dict[str, str]
+    occurred_at: datetime
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
