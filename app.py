@@ -1,0 +1,22 @@
+"""Balie: wiring only. Routes live in chalicelib/api, event handlers in chalicelib/workers."""
+
+from typing import Any
+
+from chalice import Chalice
+from chalice.app import DynamoDBEvent
+
+from chalicelib.api import middleware
+from chalicelib.api.routes import blueprints
+from chalicelib.settings import get_settings
+from chalicelib.workers import table_stream
+
+app = Chalice(app_name="balie")
+
+middleware.register(app)
+for blueprint in blueprints():
+    app.register_blueprint(blueprint)
+
+
+@app.on_dynamodb_record(stream_arn=get_settings().table_stream_arn, batch_size=100)
+def handle_table_stream(event: DynamoDBEvent) -> dict[str, Any]:
+    return table_stream.handle_table_stream_event(event.to_dict(), app.lambda_context)

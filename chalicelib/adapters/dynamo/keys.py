@@ -1,0 +1,133 @@
+"""The only place where table keys are built. Every key of tenant data starts with `T#<tenant>`.
+
+See docs/data-model.md for the access pattern each key serves.
+"""
+
+from typing import Any
+
+# Tickets are numbered per tenant; zero-padding keeps sort keys in numeric order.
+_NUMBER_WIDTH = 10
+
+GSI_STATUS = "GSI1"  # tickets of a tenant by status, most recently updated first
+GSI_REQUESTER = "GSI2"  # tickets of one requester
+GSI_ASSIGNEE = "GSI3"  # tickets assigned to one agent (sparse)
+GSI_GROUP = "GSI4"  # tickets of one group (sparse)
+GSI_TENANT = "GSI5"  # all tickets of a tenant
+
+
+def tenant(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def ticket_pk(tenant_id: str, number: int) -> str:
+    return f"T#{tenant_id}#TICKET#{number}"
+
+
+TICKET_SK = "META"
+
+
+def ticket_key(tenant_id: str, number: int) -> dict[str, str]:
+    return {"PK": ticket_pk(tenant_id, number), "SK": TICKET_SK}
+
+
+def message_sk(message_id: str) -> str:
+    return f"MSG#{message_id}"
+
+
+def event_sk(event_id: str) -> str:
+    return f"EVT#{event_id}"
+
+
+def time_sk(entry_id: str) -> str:
+    return f"TIME#{entry_id}"
+
+
+def counter_key(tenant_id: str, name: str) -> dict[str, str]:
+    return {"PK": tenant(tenant_id), "SK": f"COUNTER#{name}"}
+
+
+def tenant_key(tenant_id: str) -> dict[str, str]:
+    return {"PK": tenant(tenant_id), "SK": "TENANT"}
+
+
+def group_key(tenant_id: str, group: str) -> dict[str, str]:
+    return {"PK": tenant(tenant_id), "SK": f"GROUP#{group}"}
+
+
+def inbound_address_key(address: str) -> dict[str, str]:
+    """Global lookup from an inbound mail address to its tenant (mail arrives before a tenant)."""
+    return {"PK": f"ADDR#{address.lower()}", "SK": "ADDR"}
+
+
+def user_key(tenant_id: str, email: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#USER#{email.lower()}", "SK": "PROFILE"}
+
+
+def api_key_key(tenant_id: str, key_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#APIKEYS", "SK": key_id}
+
+
+def api_keys_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#APIKEYS"
+
+
+def api_key_hash_key(key_hash: str) -> dict[str, str]:
+    """Global lookup from the hash of a presented key to its tenant and role."""
+    return {"PK": f"APIKEY#{key_hash}", "SK": "APIKEY"}
+
+
+def idempotency_key(tenant_id: str, caller: str, key: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#IDEMPOTENCY#{caller}#{key}", "SK": "IDEMPOTENCY"}
+
+
+def _ticket_sort(updated_at: str, number: int) -> str:
+    return f"{updated_at}#{number:0{_NUMBER_WIDTH}d}"
+
+
+def status_pk(tenant_id: str, status: str) -> str:
+    return f"T#{tenant_id}#STATUS#{status}"
+
+
+def requester_pk(tenant_id: str, email: str) -> str:
+    return f"T#{tenant_id}#REQUESTER#{email.lower()}"
+
+
+def assignee_pk(tenant_id: str, email: str) -> str:
+    return f"T#{tenant_id}#ASSIGNEE#{email.lower()}"
+
+
+def group_pk(tenant_id: str, group: str) -> str:
+    return f"T#{tenant_id}#GROUP#{group}"
+
+
+def all_tickets_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#TICKETS"
+
+
+def ticket_index_keys(
+    tenant_id: str,
+    number: int,
+    *,
+    status: str,
+    requester: str,
+    assignee: str | None,
+    group: str | None,
+    updated_at: str,
+) -> dict[str, Any]:
+    """Index attributes of a ticket item: one GSI per list access pattern; sparse when unset."""
+    sort = _ticket_sort(updated_at, number)
+    keys: dict[str, Any] = {
+        f"{GSI_STATUS}PK": status_pk(tenant_id, status),
+        f"{GSI_STATUS}SK": sort,
+        f"{GSI_REQUESTER}PK": requester_pk(tenant_id, requester),
+        f"{GSI_REQUESTER}SK": sort,
+        f"{GSI_TENANT}PK": all_tickets_pk(tenant_id),
+        f"{GSI_TENANT}SK": sort,
+    }
+    if assignee:
+        keys[f"{GSI_ASSIGNEE}PK"] = assignee_pk(tenant_id, assignee)
+        keys[f"{GSI_ASSIGNEE}SK"] = sort
+    if group:
+        keys[f"{GSI_GROUP}PK"] = group_pk(tenant_id, group)
+        keys[f"{GSI_GROUP}SK"] = sort
+    return keys

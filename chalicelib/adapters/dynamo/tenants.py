@@ -1,0 +1,61 @@
+"""Tenant settings, groups and inbound addresses."""
+
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.codec import from_item, to_item
+from chalicelib.settings import get_settings
+
+
+class DynamoTenants:
+    def __init__(self, table: str | None = None) -> None:
+        self.table = table or get_settings().table_name
+
+    def get(self, tenant: str) -> dict[str, Any] | None:
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=to_item(keys.tenant_key(tenant)))
+            .get("Item")
+        )
+        return from_item(item) if item else None
+
+    def put(
+        self, tenant: str, settings: dict[str, Any], addresses: list[str], groups: list[str]
+    ) -> None:
+        """Tenant, its groups and its inbound addresses in one transaction.
+
+        An address already claimed by another tenant fails the whole write: mail for one
+        address must reach exactly one tenant.
+        """
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item({**keys.tenant_key(tenant), **settings}),
+                }
+            }
+        ]
+        items += [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item({**keys.group_key(tenant, g), "name": g, "tenant": tenant}),
+                }
+            }
+            for g in groups
+        ]
+        items += [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(
+                        {**keys.inbound_address_key(a), "address": a.lower(), "tenant": tenant}
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK) OR tenant = :t",
+                    "ExpressionAttributeValues": to_item({":t": tenant}),
+                }
+            }
+            for a in addresses
+        ]
+        client("dynamodb").transact_write_items(TransactItems=items)

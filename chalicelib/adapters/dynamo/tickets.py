@@ -1,0 +1,483 @@
+"""Ticket repository: every ticket access pattern as a named method (docs/data-model.md)."""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.codec import from_item, to_item
+from chalicelib.domain.errors import BadRequest
+from chalicelib.domain.tickets import (
+    Channel,
+    Event,
+    Level,
+    Message,
+    Person,
+    Priority,
+    Status,
+    Ticket,
+    TicketType,
+    TimeEntry,
+    Visibility,
+)
+from chalicelib.services.ports import (
+    AlreadyDone,
+    IdempotencyClaim,
+    NumberTaken,
+    Page,
+    Remembered,
+    TicketFilter,
+    VersionConflict,
+)
+from chalicelib.settings import get_settings
+
+# A filtered page reads at most this many Query rounds, so its cost stays O(limit) no matter
+# how many tickets the tenant has; a sparse page simply comes back shorter, with a cursor.
+_MAX_ROUNDS = 4
+
+_CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class DynamoTickets:
+    def __init__(self, table: str | None = None) -> None:
+        self.table = table or get_settings().table_name
+
+    @property
+    def _db(self) -> Any:
+        return client("dynamodb")
+
+    # --- numbering and creation -------------------------------------------------------
+
+    def next_number(self, tenant: str) -> int:
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=to_item(keys.counter_key(tenant, "ticket")),
+            ConsistentRead=True,
+        ).get("Item")
+        return (from_item(item)["value"] if item else 1000) + 1
+
+    def insert(self, ticket: Ticket, event: Event, claim: IdempotencyClaim | None) -> None:
+        """Ticket, its counter, its first audit event and the idempotency claim: all or none."""
+        counter = keys.counter_key(ticket.tenant, "ticket")
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(counter),
+                    "UpdateExpression": "SET #v = :new",
+                    "ConditionExpression": "attribute_not_exists(#v) OR #v = :old",
+                    "ExpressionAttributeNames": {"#v": "value"},
+                    "ExpressionAttributeValues": to_item(
+                        {":new": ticket.number, ":old": ticket.number - 1}
+                    ),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(ticket_item(ticket)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": to_item(event_item(event))}},
+        ]
+        if claim:
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(
+                            {
+                                **keys.idempotency_key(ticket.tenant, claim.caller, claim.key),
+                                "request_hash": claim.request_hash,
+                                "number": ticket.number,
+                                "expires_at": claim.expires_at,
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        reasons = self._transact(items)
+        if reasons is None:
+            return
+        if claim and reasons[3] == "ConditionalCheckFailed":
+            remembered = self.remembered(ticket.tenant, claim.caller, claim.key)
+            if remembered:
+                raise AlreadyDone(remembered)
+        raise NumberTaken()
+
+    def remembered(self, tenant: str, caller: str, key: str) -> Remembered | None:
+        item = self._db.get_item(
+            TableName=self.table,
+            Key=to_item(keys.idempotency_key(tenant, caller, key)),
+            ConsistentRead=True,
+        ).get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        return Remembered(request_hash=values["request_hash"], number=values["number"])
+
+    # --- reading and changing one ticket ----------------------------------------------
+
+    def get(self, tenant: str, number: int) -> Ticket | None:
+        item = self._db.get_item(
+            TableName=self.table, Key=to_item(keys.ticket_key(tenant, number))
+        ).get("Item")
+        return ticket_from_item(from_item(item)) if item else None
+
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        records: list[Message | Event | TimeEntry],
+    ) -> None:
+        """Write a new version of the ticket with what it recorded, if nobody changed it since."""
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(ticket_item(ticket)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": to_item({":expected": expected_version}),
+                }
+            }
+        ]
+        items += [
+            {"Put": {"TableName": self.table, "Item": to_item(record_item(r))}} for r in records
+        ]
+        if self._transact(items) is not None:
+            raise VersionConflict()
+
+    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
+        """Run a transaction; None when it committed, else the per-item cancellation codes.
+
+        Only a failed condition or a clash with a concurrent transaction is a conflict the
+        caller may resolve by reading again; any other reason is a fault and raises as one.
+        """
+        db = self._db
+        try:
+            db.transact_write_items(TransactItems=items)
+        except db.exceptions.TransactionCanceledException as exc:
+            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if set(codes) <= _CONFLICTS:
+                return codes
+            raise
+        return None
+
+    # --- lists ------------------------------------------------------------------------
+
+    def list_tickets(
+        self, tenant: str, where: TicketFilter, limit: int, cursor: str | None
+    ) -> Page[Ticket]:
+        index, partition = _index_for(tenant, where)
+        filters, names, values = _ticket_filters(where, index)
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": f"{index}PK", **names},
+            "ExpressionAttributeValues": to_item({":pk": partition, **values}),
+            "ScanIndexForward": False,
+        }
+        if filters:
+            params["FilterExpression"] = " AND ".join(filters)
+        rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
+        return Page([ticket_from_item(r) for r in rows], next_cursor)
+
+    def messages(
+        self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None
+    ) -> Page[Message]:
+        params = _records_query(self.table, tenant, number, "MSG#")
+        if public_only:
+            params["FilterExpression"] = "visibility = :public"
+            params["ExpressionAttributeValues"][":public"] = {"S": Visibility.PUBLIC.value}
+        pk = keys.ticket_pk(tenant, number)
+        rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
+        return Page([message_from_item(r) for r in rows], next_cursor)
+
+    def events(self, tenant: str, number: int, limit: int, cursor: str | None) -> Page[Event]:
+        params = _records_query(self.table, tenant, number, "EVT#")
+        pk = keys.ticket_pk(tenant, number)
+        rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
+        return Page([event_from_item(r) for r in rows], next_cursor)
+
+    def _query(
+        self,
+        params: dict[str, Any],
+        limit: int,
+        cursor: str | None,
+        partition: tuple[str, str],
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        start = decode_cursor(cursor, partition) if cursor else None
+        rows: list[dict[str, Any]] = []
+        for _ in range(_MAX_ROUNDS):
+            request = {**params, "Limit": limit - len(rows)}
+            if start:
+                request["ExclusiveStartKey"] = start
+            answer = self._db.query(**request)
+            rows += [from_item(i) for i in answer.get("Items", [])]
+            start = answer.get("LastEvaluatedKey")
+            if not start or len(rows) >= limit:
+                break
+        return rows, encode_cursor(start) if start else None
+
+
+def _records_query(table: str, tenant: str, number: int, prefix: str) -> dict[str, Any]:
+    return {
+        "TableName": table,
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": to_item(
+            {":pk": keys.ticket_pk(tenant, number), ":prefix": prefix}
+        ),
+    }
+
+
+def _index_for(tenant: str, where: TicketFilter) -> tuple[str, str]:
+    """The most selective index the filter allows; the rest is applied as a filter."""
+    if where.requester:
+        return keys.GSI_REQUESTER, keys.requester_pk(tenant, where.requester)
+    if where.assignee:
+        return keys.GSI_ASSIGNEE, keys.assignee_pk(tenant, where.assignee)
+    if where.group:
+        return keys.GSI_GROUP, keys.group_pk(tenant, where.group)
+    if where.status:
+        return keys.GSI_STATUS, keys.status_pk(tenant, where.status)
+    return keys.GSI_TENANT, keys.all_tickets_pk(tenant)
+
+
+def _ticket_filters(
+    where: TicketFilter, index: str
+) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    served_by_index = {
+        keys.GSI_REQUESTER: "requester",
+        keys.GSI_ASSIGNEE: "assignee",
+        keys.GSI_GROUP: "group",
+        keys.GSI_STATUS: "status",
+    }.get(index)
+    wanted = {
+        "status": where.status,
+        "priority": where.priority,
+        "assignee": where.assignee.lower() if where.assignee else None,
+        "group": where.group,
+        "type": where.type,
+        "requester_email": where.requester.lower() if where.requester else None,
+    }
+    filters: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for n, (field, value) in enumerate(wanted.items()):
+        if value is None or (field == served_by_index or field == f"{served_by_index}_email"):
+            continue
+        filters.append(f"#f{n} = :f{n}")
+        names[f"#f{n}"] = field
+        values[f":f{n}"] = value
+    if where.text:
+        filters.append("contains(subject_lc, :text)")
+        values[":text"] = where.text.lower()
+    return filters, names, values
+
+
+def encode_cursor(last_key: dict[str, Any]) -> str:
+    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, partition: tuple[str, str]) -> dict[str, Any]:
+    """A cursor is only accepted for the list it came from; anything else is a 400."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (ValueError, binascii.Error) as exc:
+        raise BadRequest("The cursor is not one this list gave out.") from exc
+    name, value = partition
+    valid = (
+        isinstance(key, dict)
+        and 0 < len(key) <= 4
+        and all(
+            isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
+            for v in key.values()
+        )
+        and key.get(name) == {"S": value}
+        and {"PK", "SK"} <= key.keys()
+    )
+    if not valid:
+        raise BadRequest("The cursor is not one this list gave out.")
+    return key
+
+
+# --- item mapping ---------------------------------------------------------------------
+
+
+def ticket_item(t: Ticket) -> dict[str, Any]:
+    return {
+        **keys.ticket_key(t.tenant, t.number),
+        **keys.ticket_index_keys(
+            t.tenant,
+            t.number,
+            status=t.status.value,
+            requester=t.requester.email,
+            assignee=t.assignee,
+            group=t.group,
+            updated_at=iso(t.updated_at),
+        ),
+        "kind": "ticket",
+        "tenant": t.tenant,
+        "number": t.number,
+        "version": t.version,
+        "subject": t.subject,
+        "subject_lc": t.subject.lower(),
+        "description": t.description,
+        "type": t.type.value,
+        "status": t.status.value,
+        "impact": t.impact.value,
+        "urgency": t.urgency.value,
+        "priority": t.priority.value,
+        "priority_set_by_agent": t.priority_set_by_agent,
+        "channel": t.channel.value,
+        "requester_email": t.requester.email,
+        "requester_name": t.requester.name,
+        "assignee": t.assignee,
+        "group": t.group,
+        "tier": t.tier,
+        "category": t.category,
+        "service": t.service,
+        "problem": t.problem,
+        "tags": list(t.tags),
+        "custom_fields": t.custom_fields,
+        "created_at": iso(t.created_at),
+        "updated_at": iso(t.updated_at),
+        "created_by": t.created_by,
+        "first_response_at": iso(t.first_response_at) if t.first_response_at else None,
+        "resolved_at": iso(t.resolved_at) if t.resolved_at else None,
+        "closed_at": iso(t.closed_at) if t.closed_at else None,
+        "time_spent_minutes": t.time_spent_minutes,
+        "reopen_count": t.reopen_count,
+    }
+
+
+def ticket_from_item(v: dict[str, Any]) -> Ticket:
+    return Ticket(
+        tenant=v["tenant"],
+        number=v["number"],
+        version=v["version"],
+        subject=v["subject"],
+        description=v["description"],
+        type=TicketType(v["type"]),
+        status=Status(v["status"]),
+        impact=Level(v["impact"]),
+        urgency=Level(v["urgency"]),
+        priority=Priority(v["priority"]),
+        priority_set_by_agent=v["priority_set_by_agent"],
+        channel=Channel(v["channel"]),
+        requester=Person(email=v["requester_email"], name=v["requester_name"]),
+        assignee=v.get("assignee"),
+        group=v.get("group"),
+        tier=v["tier"],
+        category=v.get("category"),
+        service=v.get("service"),
+        problem=v.get("problem"),
+        tags=tuple(v.get("tags", [])),
+        custom_fields=v.get("custom_fields", {}),
+        created_at=datetime.fromisoformat(v["created_at"]),
+        updated_at=datetime.fromisoformat(v["updated_at"]),
+        created_by=v["created_by"],
+        first_response_at=parse_time(v.get("first_response_at")),
+        resolved_at=parse_time(v.get("resolved_at")),
+        closed_at=parse_time(v.get("closed_at")),
+        time_spent_minutes=v.get("time_spent_minutes", 0),
+        reopen_count=v.get("reopen_count", 0),
+    )
+
+
+def record_item(record: Message | Event | TimeEntry) -> dict[str, Any]:
+    if isinstance(record, Message):
+        return message_item(record)
+    if isinstance(record, Event):
+        return event_item(record)
+    return time_item(record)
+
+
+def message_item(m: Message) -> dict[str, Any]:
+    return {
+        "PK": keys.ticket_pk(m.tenant, m.ticket),
+        "SK": keys.message_sk(m.id),
+        "kind": "message",
+        "id": m.id,
+        "ticket": m.ticket,
+        "tenant": m.tenant,
+        "author": m.author,
+        "visibility": m.visibility.value,
+        "body": m.body,
+        "channel": m.channel.value,
+        "created_at": iso(m.created_at),
+    }
+
+
+def message_from_item(v: dict[str, Any]) -> Message:
+    return Message(
+        id=v["id"],
+        tenant=v["tenant"],
+        ticket=v["ticket"],
+        author=v["author"],
+        visibility=Visibility(v["visibility"]),
+        body=v["body"],
+        created_at=datetime.fromisoformat(v["created_at"]),
+        channel=Channel(v["channel"]),
+    )
+
+
+def event_item(e: Event) -> dict[str, Any]:
+    return {
+        "PK": keys.ticket_pk(e.tenant, e.ticket),
+        "SK": keys.event_sk(e.id),
+        "kind": "event",
+        "id": e.id,
+        "type": e.type,
+        "tenant": e.tenant,
+        "ticket": e.ticket,
+        "actor": e.actor,
+        "occurred_at": iso(e.occurred_at),
+        "changes": e.changes,
+        "data": e.data,
+    }
+
+
+def event_from_item(v: dict[str, Any]) -> Event:
+    return Event(
+        id=v["id"],
+        type=v["type"],
+        tenant=v["tenant"],
+        ticket=v["ticket"],
+        actor=v["actor"],
+        occurred_at=datetime.fromisoformat(v["occurred_at"]),
+        changes=v.get("changes", {}),
+        data=v.get("data", {}),
+    )
+
+
+def time_item(entry: TimeEntry) -> dict[str, Any]:
+    return {
+        "PK": keys.ticket_pk(entry.tenant, entry.ticket),
+        "SK": keys.time_sk(entry.id),
+        "kind": "time",
+        "id": entry.id,
+        "ticket": entry.ticket,
+        "minutes": entry.minutes,
+        "note": entry.note,
+        "tenant": entry.tenant,
+        "author": entry.author,
+        "created_at": iso(entry.created_at),
+    }

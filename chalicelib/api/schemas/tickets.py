@@ -1,0 +1,190 @@
+"""Request and response bodies of the ticket resources (API.md, "Ticket" and "Create")."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from chalicelib.api.schemas.common import PageQuery, Strict
+from chalicelib.domain.tickets import Level, Priority, Status, TicketType, Visibility
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
+
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=254, to_lower=True)]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Slug = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_/-]*$")
+]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+# Custom field values stay within what DynamoDB stores exactly (38 significant digits).
+FieldValue = (
+    Annotated[str, StringConstraints(max_length=1000)]
+    | Annotated[int, Field(ge=-(10**15), le=10**15)]
+    | Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+    | bool
+    | None
+)
+FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+CustomFields = Annotated[dict[FieldName, FieldValue], Field(max_length=50)]
+
+
+class TicketCreate(Strict):
+    subject: Subject
+    description: Body
+    type: TicketType = TicketType.INCIDENT
+    impact: Level = Level.MEDIUM
+    urgency: Level = Level.MEDIUM
+    category: Slug | None = None
+    service: Slug | None = None
+    custom_fields: CustomFields = Field(default_factory=dict)
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    requester_email: Email | None = None
+    requester_name: Name | None = None
+    priority: Priority | None = None
+    group: Slug | None = None
+    assignee: Email | None = None
+    channel: Literal["phone", "chat"] | None = None
+
+
+class TicketPatch(Strict):
+    subject: Subject | None = None
+    type: TicketType | None = None
+    status: Status | None = None
+    impact: Level | None = None
+    urgency: Level | None = None
+    priority: Priority | None = None
+    assignee: Email | None = None
+    group: Slug | None = None
+    tier: int | None = Field(default=None, ge=1, le=3)
+    category: Slug | None = None
+    service: Slug | None = None
+    problem: int | None = Field(default=None, ge=1)
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    custom_fields: CustomFields | None = None
+
+    @field_validator("subject", "type", "status", "impact", "urgency", "priority", "tier")
+    @classmethod
+    def not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("May not be null.")
+        return value
+
+
+class PersonOut(BaseModel):
+    email: str
+    name: str
+
+
+class TicketOut(BaseModel):
+    number: int
+    tenant: str
+    version: int
+    subject: str
+    description: str
+    type: TicketType
+    status: Status
+    impact: Level
+    urgency: Level
+    priority: Priority
+    channel: str
+    requester: PersonOut
+    category: str | None
+    service: str | None
+    custom_fields: dict[str, FieldValue]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    sla: dict[str, Any] | None = None
+    satisfaction: dict[str, Any] | None = None
+    # Staff only (omitted for requesters).
+    assignee: str | None = None
+    group: str | None = None
+    tier: int | None = None
+    problem: int | None = None
+    tags: list[str] | None = None
+    time_spent_minutes: int | None = None
+
+
+class TicketList(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class TicketQuery(PageQuery):
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee: Annotated[str, StringConstraints(max_length=254)] | None = Field(
+        default=None, description="an agent's e-mail address, or `me`"
+    )
+    group: Slug | None = None
+    type: TicketType | None = None
+    requester: Email | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="words of the subject, or a ticket number"
+    )
+
+
+class Actor(BaseModel):
+    kind: str
+    id: str
+    name: str
+    role: str
+
+
+class MessageCreate(Strict):
+    body: Body
+    visibility: Visibility = Visibility.PUBLIC
+
+
+class MessageOut(BaseModel):
+    id: str
+    ticket: int
+    author: Actor
+    visibility: Visibility
+    body: str
+    channel: str
+    created_at: datetime
+
+
+class MessageList(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class TimeCreate(Strict):
+    minutes: int = Field(ge=1, le=1440)
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class TimeOut(BaseModel):
+    id: str
+    ticket: int
+    minutes: int
+    note: str
+    author: Actor
+    created_at: datetime
+
+
+class EscalationCreate(Strict):
+    tier: Literal[2, 3]
+    group: Slug | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    ticket: int
+    actor: Actor
+    occurred_at: datetime
+    changes: dict[str, dict[str, Any]]
+    data: dict[str, Any]
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None

@@ -1,0 +1,94 @@
+"""What the services need from the outside world; adapters implement these."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+
+from chalicelib.domain.tickets import Event, Message, Ticket, TimeEntry
+
+T = TypeVar("T")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: str | None = None
+    priority: str | None = None
+    assignee: str | None = None
+    group: str | None = None
+    type: str | None = None
+    requester: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """A caller's Idempotency-Key, claimed in the same transaction as what it creates."""
+
+    caller: str
+    key: str
+    request_hash: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class Remembered:
+    request_hash: str
+    number: int
+
+
+class VersionConflict(Exception):
+    """The stored version is not the one the change was based on."""
+
+
+class NumberTaken(Exception):
+    """Another writer allocated the same ticket number first; take the next one."""
+
+
+class AlreadyDone(Exception):
+    def __init__(self, remembered: Remembered) -> None:
+        super().__init__("idempotency key already used")
+        self.remembered = remembered
+
+
+class TicketRepository(Protocol):
+    def next_number(self, tenant: str) -> int: ...
+
+    def insert(self, ticket: Ticket, event: Event, claim: IdempotencyClaim | None) -> None: ...
+
+    def remembered(self, tenant: str, caller: str, key: str) -> Remembered | None: ...
+
+    def get(self, tenant: str, number: int) -> Ticket | None: ...
+
+    def save(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        records: list[Message | Event | TimeEntry],
+    ) -> None: ...
+
+    def list_tickets(
+        self, tenant: str, where: TicketFilter, limit: int, cursor: str | None
+    ) -> Page[Ticket]: ...
+
+    def messages(
+        self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None
+    ) -> Page[Message]: ...
+
+    def events(self, tenant: str, number: int, limit: int, cursor: str | None) -> Page[Event]: ...
+
+
+class Directory(Protocol):
+    """Who works at a tenant: validates assignees and groups."""
+
+    def is_agent(self, tenant: str, email: str) -> bool: ...
+
+    def has_group(self, tenant: str, group: str) -> bool: ...

@@ -1,0 +1,51 @@
+"""One typed view of the environment; every resource name and limit comes from here."""
+
+from functools import cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BALIE_", frozen=True, extra="ignore")
+
+    stage: str = "local"
+    region: str = Field(
+        default="eu-west-1",
+        validation_alias=AliasChoices("BALIE_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+    table_name: str = "balie"
+    # The stream that feeds the event publisher; set per stage by the deployment template.
+    table_stream_arn: str = "arn:aws:dynamodb:eu-west-1:000000000000:table/balie/stream/local"
+    event_bus_name: str = "balie"
+    bucket_name: str = "balie-files"
+    inbound_queue_url: str = ""
+    notifications_queue_url: str = ""
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # Where the pool's signing keys are published; derived from the pool id unless set
+    # (tests point it at moto's bundled key set with a file:// URL).
+    jwks_url: str | None = None
+
+    max_body_bytes: int = 200_000
+    idempotency_hours: int = 24
+
+    @property
+    def token_issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def signing_keys_url(self) -> str:
+        if self.jwks_url:
+            return self.jwks_url
+        base = (self.aws_endpoint_url or self.token_issuer).rstrip("/")
+        if self.aws_endpoint_url:
+            base = f"{base}/{self.user_pool_id}"
+        return f"{base}/.well-known/jwks.json"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,55 @@
+"""The table's change stream → domain events on the bus.
+
+Audit events are written in the same transaction as the change they describe, so publishing
+them from the stream never announces a change that did not commit, nor misses one that did.
+Delivery is at least once (moto even emits duplicate INSERT records): consumers dedupe on `id`.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+)
+
+from chalicelib.adapters.dynamo.codec import from_item
+from chalicelib.adapters.events import publish
+from chalicelib.observability import logger
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def handle_table_stream_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=publish_record, processor=processor, context=context
+    )
+
+
+def publish_record(record: DynamoDBRecord) -> None:
+    raw = record.raw_event
+    if raw.get("eventName") != "INSERT":
+        return
+    image = from_item(raw["dynamodb"].get("NewImage", {}))
+    if image.get("kind") != "event":
+        return
+    publish(domain_event(image))
+    logger.debug("published", extra={"event_type": image["type"], "ticket": image["ticket"]})
+
+
+def domain_event(image: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": image["id"],
+        "type": image["type"],
+        "occurred_at": image["occurred_at"],
+        "tenant": image["tenant"],
+        "data": {
+            "ticket": image["ticket"],
+            "actor": image["actor"],
+            "changes": image.get("changes", {}),
+            **image.get("data", {}),
+        },
+    }

@@ -1,0 +1,159 @@
+"""Integration fixtures: the stack from infra/ under moto, the app under chalice.test."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.domain.principal import Role
+
+PASSWORD = "Balie-test-2026!"
+
+USERS = {
+    "requester@demo.example.com": ("demo", Role.REQUESTER, None, []),
+    "requester2@demo.example.com": ("demo", Role.REQUESTER, None, []),
+    "agent@demo.example.com": ("demo", Role.AGENT, 1, ["servicedesk"]),
+    "agent2@demo.example.com": ("demo", Role.AGENT, 2, ["network"]),
+    "supervisor@demo.example.com": ("demo", Role.SUPERVISOR, None, []),
+    "admin@demo.example.com": ("demo", Role.ADMIN, None, []),
+    "requester@acme.example.com": ("acme", Role.REQUESTER, None, []),
+    "agent@acme.example.com": ("acme", Role.AGENT, 1, ["servicedesk"]),
+    "admin@acme.example.com": ("acme", Role.ADMIN, None, []),
+}
+
+
+def reset_caches() -> None:
+    """Process-wide caches hold clients and settings; every test gets fresh ones."""
+    from chalicelib.adapters import aws, tokens
+    from chalicelib.api import deps, meta
+    from chalicelib.settings import get_settings
+
+    get_settings.cache_clear()
+    aws.reset_clients()
+    deps.ticket_service.cache_clear()
+    meta.document.cache_clear()
+    tokens.reset()
+
+
+@pytest.fixture(scope="session")
+def moto_jwks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """moto signs ID tokens with a bundled key; the app reads its public half from a file."""
+    from moto.utilities.utils import load_resource
+
+    path = tmp_path_factory.mktemp("jwks") / "jwks.json"
+    path.write_text(json.dumps(load_resource("cognitoidp/resources/jwks-public.json")))
+    return path
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto_jwks: Path) -> Iterator[dict[str, str]]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "BALIE_JWKS_URL": moto_jwks.as_uri(),
+        # Botocore sends calls naming a stream ARN to <account>.streams-ddb…, which moto's
+        # in-process routing does not recognise.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "BalieTest",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        from local.provision import provision
+
+        env = provision()
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        reset_caches()
+        yield env
+    reset_caches()
+
+
+@pytest.fixture
+def tenants(aws_env: dict[str, str]) -> None:
+    from chalicelib.services.tenants import ensure_tenant
+    from chalicelib.services.users import ensure_user
+
+    ensure_tenant(
+        "demo",
+        name="Demo BV",
+        locale="nl",
+        timezone="Europe/Amsterdam",
+        inbound_addresses=["support@demo.example.com"],
+        groups=["servicedesk", "network", "workplace"],
+    )
+    ensure_tenant(
+        "acme",
+        name="Acme Ltd",
+        locale="en",
+        timezone="Europe/London",
+        inbound_addresses=["support@acme.example.com"],
+        groups=["servicedesk"],
+    )
+    for email, (tenant, role, tier, groups) in USERS.items():
+        ensure_user(
+            tenant,
+            email=email,
+            name=email.split("@")[0].title(),
+            role=role,
+            password=PASSWORD,
+            tier=tier,
+            groups=groups,
+            locale="nl" if tenant == "demo" else "en",
+        )
+
+
+class Api:
+    """The app over chalice.test, signed in as whoever a call names."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    def token(self, who: str) -> str:
+        if who.startswith("bk_"):
+            return who
+        if who not in self._tokens:
+            answer = self.call("POST", "/v1/auth/login", body={"email": who, "password": PASSWORD})
+            assert answer.status_code == 200, answer.body
+            self._tokens[who] = answer.json_body["id_token"]
+        return self._tokens[who]
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        as_: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        sent = dict(headers or {})
+        if as_:
+            sent.setdefault("Authorization", f"Bearer {self.token(as_)}")
+        payload = None
+        if body is not None:
+            payload = body if isinstance(body, str | bytes) else json.dumps(body)
+            sent.setdefault("Content-Type", "application/json")
+        return self.client.http.request(method, path, headers=sent, body=payload or b"")
+
+    def create_ticket(self, as_: str = "requester@demo.example.com", **fields: Any) -> Any:
+        body = {"subject": "Printer on 3rd floor jams", "description": "Paper jam on every job"}
+        answer = self.call("POST", "/v1/tickets", as_=as_, body={**body, **fields})
+        assert answer.status_code == 201, answer.body
+        return answer.json_body
+
+
+@pytest.fixture
+def api(tenants: None) -> Iterator[Api]:
+    from app import app
+
+    with Client(app) as client:
+        yield Api(client)
