@@ -1,0 +1,208 @@
+"""`make run`: the whole Balie stack on this machine, until Ctrl-C.
+
+moto server → resources from infra/template.yaml → demo data → `chalice local` → a poller
+that feeds the table stream to its handler. Ports come from BALIE_PORT (app, 8077),
+BALIE_MOTO_PORT (5077) and BALIE_SMTP_PORT (2525, reserved for mail intake).
+BALIE_PROJECT_DIR serves another Chalice project against the same stack.
+"""
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from local import moto_server
+from local.provision import provision
+from local.seed import DEFAULT_PASSWORD, demo_password, seed_demo
+from local.streams import TableStreamPoller
+
+logger = logging.getLogger("balie.local")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HEALTH_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+class Stack:
+    """Everything `make run` starts, so that stopping undoes exactly that."""
+
+    def __init__(self) -> None:
+        self.app_port = _port("BALIE_PORT", 8077)
+        self.moto_port = _port("BALIE_MOTO_PORT", moto_server.DEFAULT_PORT)
+        self.smtp_port = _port("BALIE_SMTP_PORT", 2525)
+        self.project_dir = Path(os.environ.get("BALIE_PROJECT_DIR") or REPO_ROOT)
+        self.app_url = f"http://127.0.0.1:{self.app_port}"
+        self.moto: Any = None
+        self.chalice: subprocess.Popen[bytes] | None = None
+        self.poller: TableStreamPoller | None = None
+        self.logins: list[tuple[str, str]] = []
+
+    def start(self, stopping: threading.Event) -> None:
+        self.moto = moto_server.start(self.moto_port)
+        # The app derives its JWKS URL from AWS_ENDPOINT_URL and the pool id.
+        os.environ.pop("BALIE_JWKS_URL", None)
+        os.environ.update(moto_server.aws_env(self.moto_port))
+        env = provision("local")
+        os.environ.update(env)
+        os.environ["BALIE_STAGE"] = "local"
+
+        self.logins = _seed()
+        if stopping.is_set():
+            return
+        self.chalice = self._start_chalice()
+        handler = _stream_handler()
+        if handler is not None:
+            self.poller = TableStreamPoller(env["BALIE_TABLE_STREAM_ARN"], handler)
+            self.poller.start()
+        self._wait_for_health(stopping)
+
+    def _start_chalice(self) -> subprocess.Popen[bytes]:
+        executable = Path(sys.executable).parent / "chalice"
+        command = [
+            str(executable) if executable.exists() else shutil.which("chalice") or "chalice",
+            "--project-dir",
+            str(self.project_dir),
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.app_port),
+            "--stage",
+            "local",
+            "--no-autoreload",
+        ]
+        # Its own process group: a terminal's Ctrl-C reaches only this script, which stops
+        # things in order and then the whole group, so nothing outlives `make run`.
+        return subprocess.Popen(  # noqa: S603 - a fixed argv, no shell
+            command,
+            cwd=self.project_dir,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
+        )
+
+    def _wait_for_health(self, stopping: threading.Event) -> None:
+        import requests
+
+        url = f"{self.app_url}/v1/health"
+        deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
+        while not stopping.is_set():
+            if self.chalice is not None and self.chalice.poll() is not None:
+                raise RuntimeError(f"chalice local exited with {self.chalice.returncode}")
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer 200 within {HEALTH_TIMEOUT_SECONDS}s")
+            stopping.wait(0.1)
+
+    def banner(self) -> str:
+        password = demo_password()
+        shown = password if password == DEFAULT_PASSWORD else "$BALIE_DEMO_PASSWORD"
+        lines = [
+            "",
+            "Balie is running",
+            f"  API and pages  {self.app_url}/v1/  (health: {self.app_url}/v1/health)",
+            f"  moto           {moto_server.endpoint_url(self.moto_port)}  "
+            "(sent mail: /moto-api/data.json)",
+            f"  SMTP intake    127.0.0.1:{self.smtp_port} (reserved, not started yet)",
+        ]
+        if self.logins:
+            lines.append(f"Demo logins (password {shown}):")
+            width = max(len(login) for login, _ in self.logins)
+            lines.extend(f"  {login:<{width}}  {role}" for login, role in self.logins)
+        else:
+            lines.append("No demo logins: seeding was skipped (see the warning above).")
+        lines.append("Press Ctrl-C to stop.")
+        return "\n".join(lines)
+
+    def stop(self) -> None:
+        """Stop what was started, newest first; safe after a partial start."""
+        if self.chalice is not None and self.chalice.poll() is None:
+            _stop_process_group(self.chalice)
+        if self.poller is not None:
+            self.poller.stop()
+        if self.moto is not None:
+            self.moto.stop()
+
+
+def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def _seed() -> list[tuple[str, str]]:
+    try:
+        return seed_demo()
+    except ModuleNotFoundError as error:
+        # The services are still being written; the stack is useful without demo data.
+        if not (error.name or "").startswith("chalicelib"):
+            raise
+        logger.warning("demo data not seeded: %s", error)
+        return []
+
+
+def _stream_handler() -> Callable[[dict[str, Any]], Any] | None:
+    try:
+        from chalicelib.workers.table_stream import handle_table_stream_event
+    except ImportError as error:
+        logger.warning("table stream not polled: %s", error)
+        return None
+    return handle_table_stream_event
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # botocore announces every credential and endpoint lookup at INFO.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    stack = Stack()
+    status = 0
+    try:
+        stack.start(stopping)
+        if not stopping.is_set():
+            print(stack.banner(), flush=True)
+        while not stopping.wait(0.5):
+            if stack.chalice is not None and stack.chalice.poll() is not None:
+                logger.error("chalice local exited with %s", stack.chalice.returncode)
+                status = 1
+                break
+    except Exception:
+        logger.exception("the local stack failed")
+        status = 1
+    finally:
+        stack.stop()
+    print("Balie stopped.", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

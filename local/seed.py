@@ -1,0 +1,263 @@
+"""Demo data for `make run`: two tenants and a login per role, created through the services.
+
+Idempotent: the services' ensure_* functions leave what already exists as it is, so seeding
+twice changes nothing.
+"""
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_PASSWORD = "Balie-demo-2026!"  # noqa: S105 - the documented local demo login
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    tier: int | None = None
+    groups: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        details = [self.role]
+        if self.tier is not None:
+            details.append(f"tier {self.tier}")
+        details.extend(self.groups)
+        return ", ".join(details)
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    id: str
+    name: str
+    locale: str
+    timezone: str
+    inbound_addresses: tuple[str, ...]
+    groups: tuple[str, ...]
+    users: tuple[DemoUser, ...] = field(default_factory=tuple)
+
+
+DEMO_TENANTS: tuple[DemoTenant, ...] = (
+    DemoTenant(
+        id="demo",
+        name="Demo BV",
+        locale="nl",
+        timezone="Europe/Amsterdam",
+        inbound_addresses=("support@demo.example.com",),
+        groups=("servicedesk", "network", "workplace"),
+        users=(
+            DemoUser("requester@demo.example.com", "Sanne de Vries", "requester"),
+            DemoUser("requester2@demo.example.com", "Bram Jansen", "requester"),
+            DemoUser("agent@demo.example.com", "Eva Bakker", "agent", 1, ("servicedesk",)),
+            DemoUser("agent2@demo.example.com", "Daan Visser", "agent", 2, ("network",)),
+            DemoUser("supervisor@demo.example.com", "Lotte Smit", "supervisor"),
+            DemoUser("admin@demo.example.com", "Ruben Mulder", "admin"),
+        ),
+    ),
+    DemoTenant(
+        id="acme",
+        name="Acme Ltd",
+        locale="en",
+        timezone="Europe/London",
+        inbound_addresses=("support@acme.example.com",),
+        groups=("servicedesk",),
+        users=(
+            DemoUser("requester@acme.example.com", "Alice Morgan", "requester"),
+            DemoUser("agent@acme.example.com", "Oliver Hughes", "agent", 1, ("servicedesk",)),
+            DemoUser("admin@acme.example.com", "Grace Turner", "admin"),
+        ),
+    ),
+)
+
+
+def demo_password() -> str:
+    return os.environ.get("BALIE_DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
+    """Create the demo tenants and users; returns (login, role) lines for the operator."""
+    # Imported here: the app's settings must see the provisioned environment first.
+    from chalicelib.domain.principal import Role
+    from chalicelib.services import tenants, users
+
+    password = password or demo_password()
+    logins: list[tuple[str, str]] = []
+    for tenant in DEMO_TENANTS:
+        tenants.ensure_tenant(
+            tenant.id,
+            name=tenant.name,
+            locale=tenant.locale,
+            timezone=tenant.timezone,
+            inbound_addresses=list(tenant.inbound_addresses),
+            groups=list(tenant.groups),
+        )
+        for user in tenant.users:
+            users.ensure_user(
+                tenant.id,
+                email=user.email,
+                name=user.name,
+                role=Role(user.role),
+                password=password,
+                tier=user.tier,
+                groups=list(user.groups),
+                locale=tenant.locale,
+            )
+            logins.append((user.email, user.describe()))
+    _seed_tickets()
+    return logins
+
+
+@dataclass(frozen=True)
+class DemoTicket:
+    """One ticket of the demo story and what happened to it after it was filed."""
+
+    key: str
+    requester: str
+    channel: str
+    subject: str
+    description: str
+    impact: str = "medium"
+    urgency: str = "medium"
+    type: str = "incident"
+    filed_by: str | None = None  # an agent logging a phone call
+    steps: tuple[tuple[str, str, str], ...] = ()  # (who, action, value)
+
+
+DEMO_TICKETS: tuple[DemoTicket, ...] = (
+    DemoTicket(
+        "vpn",
+        "requester@demo.example.com",
+        "portal",
+        "VPN-verbinding valt elke 10 minuten weg",
+        "Sinds vanochtend valt mijn VPN steeds weg, thuis en op kantoor.",
+        urgency="high",
+        steps=(
+            (
+                "agent@demo.example.com",
+                "reply",
+                "Dank je, we kijken ernaar. Welke client gebruik je?",
+            ),
+            (
+                "agent@demo.example.com",
+                "note",
+                "Lijkt op het bekende probleem met de nieuwe firewall.",
+            ),
+            ("agent@demo.example.com", "escalate", "network"),
+        ),
+    ),
+    DemoTicket(
+        "laptop",
+        "requester2@demo.example.com",
+        "portal",
+        "Nieuwe laptop voor nieuwe collega",
+        "Per 1 december start Fatma bij Marketing; graag een laptop met standaardsoftware.",
+        impact="low",
+        type="service_request",
+    ),
+    DemoTicket(
+        "printer",
+        "requester@demo.example.com",
+        "email",
+        "Printer 3e verdieping loopt vast",
+        "Bij elke afdruk loopt het papier vast in lade 2.",
+        impact="low",
+        steps=(
+            (
+                "agent@demo.example.com",
+                "reply",
+                "Lade 2 is vervangen; kun je het nog eens proberen?",
+            ),
+            ("agent@demo.example.com", "time", "25"),
+            ("agent@demo.example.com", "status", "resolved"),
+        ),
+    ),
+    DemoTicket(
+        "outlook",
+        "requester2@demo.example.com",
+        "portal",
+        "Outlook vraagt steeds om mijn wachtwoord",
+        "Na de update van gisteren blijft Outlook om mijn wachtwoord vragen.",
+        steps=(
+            ("agent@demo.example.com", "reply", "Heb je de laatste updates al geïnstalleerd?"),
+            ("agent@demo.example.com", "status", "pending"),
+        ),
+    ),
+    DemoTicket(
+        "mfa",
+        "requester@demo.example.com",
+        "portal",
+        "Hoe stel ik MFA in op mijn nieuwe telefoon?",
+        "Ik heb een nieuwe telefoon en kan de authenticator-app niet overzetten.",
+        impact="low",
+        urgency="low",
+        type="question",
+        steps=(
+            (
+                "agent@demo.example.com",
+                "reply",
+                "Zie de handleiding in de kennisbank; ik heb je oude koppeling verwijderd.",
+            ),
+            ("agent@demo.example.com", "status", "resolved"),
+            ("requester@demo.example.com", "status", "closed"),
+        ),
+    ),
+    DemoTicket(
+        "hr-portal",
+        "requester2@demo.example.com",
+        "phone",
+        "Hele afdeling kan niet inloggen op HR-portaal",
+        "Telefonisch gemeld: niemand van Finance kan inloggen op het HR-portaal.",
+        impact="high",
+        urgency="high",
+        filed_by="agent@demo.example.com",
+        steps=(("agent@demo.example.com", "status", "open"),),
+    ),
+)
+
+
+def _seed_tickets() -> None:
+    """File the demo story once: each ticket carries an Idempotency-Key, so a second seed
+    finds it filed and replays nothing."""
+    from chalicelib.api.deps import ticket_service
+    from chalicelib.domain.principal import Principal, Role
+    from chalicelib.domain.tickets import Channel, Level, Status, TicketType, Visibility
+    from chalicelib.services.tickets import NewTicket
+
+    people = {user.email: user for user in DEMO_TENANTS[0].users}
+
+    def principal(email: str) -> Principal:
+        user = people[email]
+        return Principal("demo", Role(user.role), "user", email, user.name, email, "nl")
+
+    service = ticket_service()
+    for demo in DEMO_TICKETS:
+        requester = people[demo.requester]
+        on_behalf = demo.filed_by is not None
+        new = NewTicket(
+            subject=demo.subject,
+            description=demo.description,
+            type=TicketType(demo.type),
+            impact=Level(demo.impact),
+            urgency=Level(demo.urgency),
+            requester_email=requester.email if on_behalf else None,
+            requester_name=requester.name if on_behalf else None,
+            channel=Channel(demo.channel) if on_behalf else None,
+        )
+        filer = principal(demo.filed_by or demo.requester)
+        ticket, created = service.create(
+            filer, new, channel=Channel(demo.channel), idempotency_key=f"demo-seed-{demo.key}"
+        )
+        if not created:
+            continue
+        for who, action, value in demo.steps:
+            actor = principal(who)
+            current = service.get(actor, ticket.number)
+            if action in ("reply", "note"):
+                visibility = Visibility.PUBLIC if action == "reply" else Visibility.INTERNAL
+                service.add_message(actor, ticket.number, value, visibility, Channel.PORTAL)
+            elif action == "time":
+                service.log_time(actor, ticket.number, int(value), "Ter plaatse")
+            elif action == "escalate":
+                service.escalate(actor, ticket.number, 2, value, "Firewallregels nakijken")
+            elif action == "status":
+                service.update(actor, ticket.number, {"status": Status(value)}, current.version)
