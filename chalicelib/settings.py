@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # (tests point it at moto's bundled key set with a file:// URL).
     jwks_url: str | None = None
 
+    # X-Ray subsegments for AWS calls; off by default because the SDK lengthens cold starts.
+    tracing: bool = False
+
     max_body_bytes: int = 200_000
     idempotency_hours: int = 24
 

@@ -11,6 +11,10 @@ def client(service: str) -> Any:
     import boto3  # deferred: ~150 ms that only the first AWS call should pay
 
     settings = get_settings()
+    if settings.tracing:
+        from chalicelib.observability import tracer
+
+        tracer()  # patches botocore, so the calls below appear as X-Ray subsegments
     return boto3.client(service, region_name=settings.region)
 
 

@@ -77,3 +77,15 @@ def if_match_version(request: Request) -> int:
     if not value.isdigit():
         raise PreconditionFailed("If-Match does not name a version of this resource.")
     return int(value)
+
+
+def location(request: Request, path: str) -> str:
+    """`path` as the client reaches it: behind API Gateway with the stage prefix (`/api`).
+
+    The route template (`/v1/tickets/{number}`) and the path the client called
+    (`/api/v1/tickets/1042`) have the same segments but for that prefix.
+    """
+    called = str((request.context or {}).get("path") or request.path).strip("/").split("/")
+    template = request.path.strip("/").split("/")
+    prefix = called[: max(len(called) - len(template), 0)]
+    return "/" + "/".join([*prefix, path.strip("/")])

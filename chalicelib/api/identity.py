@@ -4,7 +4,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer
 from chalicelib.api.errors import handled
-from chalicelib.api.http import json_response, parse_body, query, validate
+from chalicelib.api.http import json_response, location, parse_body, query, validate
 from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
 from chalicelib.api.schemas.common import PageQuery
@@ -121,15 +121,15 @@ def create_key() -> Response:
     api_keys.ensure_can_manage(principal)
     body = parse_body(request, ApiKeyCreate)
     key, secret = api_keys.create_api_key(principal, name=body.name, role=Role(body.role))
-    # The request's own path carries the stage prefix when deployed, so the link works
-    # behind API Gateway and locally alike.
-    base = str((request.context or {}).get("path") or "/v1/api-keys").rstrip("/")
     return json_response(
         ApiKeyCreated(
             id=key.id, name=key.name, role=key.role.value, created_at=key.created_at, key=secret
         ),
         status=201,
-        headers={"Location": f"{base}/{key.id}", "Cache-Control": "no-store"},
+        headers={
+            "Location": location(request, f"/v1/api-keys/{key.id}"),
+            "Cache-Control": "no-store",
+        },
     )
 
 

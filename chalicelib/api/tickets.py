@@ -7,7 +7,15 @@ from chalice import Blueprint, Response
 from chalicelib.api.auth import bearer
 from chalicelib.api.deps import ticket_service
 from chalicelib.api.errors import handled
-from chalicelib.api.http import etag, if_match_version, json_response, parse_body, query, validate
+from chalicelib.api.http import (
+    etag,
+    if_match_version,
+    json_response,
+    location,
+    parse_body,
+    query,
+    validate,
+)
 from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
 from chalicelib.api.schemas.common import PageQuery
@@ -30,6 +38,7 @@ from chalicelib.domain import permissions
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.tickets import Channel, Event, Message, Ticket, TimeEntry
+from chalicelib.observability import count
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import NewTicket
 
@@ -62,10 +71,15 @@ def create_ticket() -> Response:
         channel=Channel.API,
         idempotency_key=request.headers.get("idempotency-key"),
     )
+    if created:
+        count("TicketsCreated", principal.tenant)
     return json_response(
         render_ticket(principal, ticket),
         status=201 if created else 200,
-        headers={"Location": f"/v1/tickets/{ticket.number}", "ETag": etag(ticket.version)},
+        headers={
+            "Location": location(request, f"/v1/tickets/{ticket.number}"),
+            "ETag": etag(ticket.version),
+        },
     )
 
 
@@ -141,7 +155,7 @@ def add_message(number: str) -> Response:
     return json_response(
         render_message(message),
         status=201,
-        headers={"Location": f"/v1/tickets/{ticket_number}/messages/{message.id}"},
+        headers={"Location": location(request, f"/v1/tickets/{ticket_number}/messages")},
     )
 
 
