@@ -1,0 +1,1 @@
+"""`make bench`: Balie's performance figures (cold import, DynamoDB calls, latency) as JSON."""
