@@ -24,7 +24,8 @@ from typing import Any, TextIO
 
 from bench import imports, mototx
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
-from bench.seed import AGENTS, GROUPS, TENANT, Seeded, seed
+from bench.seed import Seeded, seed
+from local.seed import seed_people
 
 ROOT = Path(__file__).resolve().parents[1]
 AGENT = "agent@demo.example.com"
@@ -198,34 +199,6 @@ def _reset_app_caches() -> None:
     tokens.reset()
 
 
-def _seed_people() -> None:
-    from chalicelib.domain.principal import Role
-    from chalicelib.services.tenants import ensure_tenant
-    from chalicelib.services.users import ensure_user
-
-    ensure_tenant(
-        TENANT,
-        name="Demo BV",
-        locale="nl",
-        timezone="Europe/Amsterdam",
-        inbound_addresses=["support@demo.example.com"],
-        groups=list(GROUPS),
-    )
-    people = [(email, Role.AGENT, tier, ["servicedesk"]) for email, tier in AGENTS.items()]
-    people += [(f"requester{n}@demo.example.com", Role.REQUESTER, None, []) for n in ("", "2")]
-    for email, role, tier, groups in people:
-        ensure_user(
-            TENANT,
-            email=email,
-            name=email.split("@")[0].title(),
-            role=role,
-            password=PASSWORD,
-            tier=tier,
-            groups=groups,
-            locale="nl",
-        )
-
-
 @contextmanager
 def _authorizer_tagged(recorder: CallRecorder) -> Iterator[None]:
     """Attribute the calls and time of chalice's local authorizer run to the authorizer."""
@@ -269,7 +242,7 @@ def measure_size(size: int, count: int, faithful_moto: bool) -> dict[str, Any]:
         started = time.perf_counter()
         os.environ.update(provision())
         _reset_app_caches()
-        _seed_people()
+        seed_people(PASSWORD)
         provision_s = time.perf_counter() - started
 
         from app import app

@@ -75,12 +75,18 @@ def demo_password() -> str:
 
 
 def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
-    """Create the demo tenants and users; returns (login, role) lines for the operator."""
+    """The demo tenants, their users and the demo story; returns (login, role) lines."""
+    logins = seed_people(password or demo_password())
+    _seed_tickets()
+    return logins
+
+
+def seed_people(password: str) -> list[tuple[str, str]]:
+    """The demo tenants and a login per role, without tickets (tests and bench start here)."""
     # Imported here: the app's settings must see the provisioned environment first.
     from chalicelib.domain.principal import Role
     from chalicelib.services import tenants, users
 
-    password = password or demo_password()
     logins: list[tuple[str, str]] = []
     for tenant in DEMO_TENANTS:
         tenants.ensure_tenant(
@@ -103,7 +109,6 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
                 locale=tenant.locale,
             )
             logins.append((user.email, user.describe()))
-    _seed_tickets()
     return logins
 
 

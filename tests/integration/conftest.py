@@ -9,21 +9,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib.domain.principal import Role
-
 PASSWORD = "Balie-test-2026!"
-
-USERS = {
-    "requester@demo.example.com": ("demo", Role.REQUESTER, None, []),
-    "requester2@demo.example.com": ("demo", Role.REQUESTER, None, []),
-    "agent@demo.example.com": ("demo", Role.AGENT, 1, ["servicedesk"]),
-    "agent2@demo.example.com": ("demo", Role.AGENT, 2, ["network"]),
-    "supervisor@demo.example.com": ("demo", Role.SUPERVISOR, None, []),
-    "admin@demo.example.com": ("demo", Role.ADMIN, None, []),
-    "requester@acme.example.com": ("acme", Role.REQUESTER, None, []),
-    "agent@acme.example.com": ("acme", Role.AGENT, 1, ["servicedesk"]),
-    "admin@acme.example.com": ("acme", Role.ADMIN, None, []),
-}
 
 
 def reset_caches() -> None:
@@ -79,36 +65,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto_jwks: Path) -> Iterator[dict[s
 
 @pytest.fixture
 def tenants(aws_env: dict[str, str]) -> None:
-    from chalicelib.services.tenants import ensure_tenant
-    from chalicelib.services.users import ensure_user
+    """The demo tenants and users of `make run`, without the demo tickets."""
+    from local.seed import seed_people
 
-    ensure_tenant(
-        "demo",
-        name="Demo BV",
-        locale="nl",
-        timezone="Europe/Amsterdam",
-        inbound_addresses=["support@demo.example.com"],
-        groups=["servicedesk", "network", "workplace"],
-    )
-    ensure_tenant(
-        "acme",
-        name="Acme Ltd",
-        locale="en",
-        timezone="Europe/London",
-        inbound_addresses=["support@acme.example.com"],
-        groups=["servicedesk"],
-    )
-    for email, (tenant, role, tier, groups) in USERS.items():
-        ensure_user(
-            tenant,
-            email=email,
-            name=email.split("@")[0].title(),
-            role=role,
-            password=PASSWORD,
-            tier=tier,
-            groups=groups,
-            locale="nl" if tenant == "demo" else "en",
-        )
+    seed_people(PASSWORD)
 
 
 class Api:
