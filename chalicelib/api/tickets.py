@@ -121,10 +121,7 @@ def patch_ticket(number: str) -> Response:
     ticket_number = _number(number)
     body = parse_body(request, TicketPatch)
     expected = if_match_version(request)
-    changes = body.model_dump(exclude_unset=True)
-    if "tags" in changes:
-        changes["tags"] = tuple(changes["tags"] or ())
-    ticket = ticket_service().update(principal, ticket_number, changes, expected)
+    ticket = ticket_service().update(principal, ticket_number, body.changes(), expected)
     return json_response(render_ticket(principal, ticket), headers={"ETag": etag(ticket.version)})
 
 

@@ -8,7 +8,7 @@ audit event(s) it produced; the table stream publishes those events to the bus.
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -205,11 +205,11 @@ class TicketService:
         self, principal: Principal, where: TicketFilter, limit: int, cursor: str | None
     ) -> Page[Ticket]:
         if not principal.is_staff:
-            where = TicketFilter(**{**where.__dict__, "requester": principal.email})
+            where = replace(where, requester=principal.email)
         if where.assignee == "me":
             if principal.email is None:
                 raise Invalid("An API key has no tickets of its own: name the assignee.")
-            where = TicketFilter(**{**where.__dict__, "assignee": principal.email})
+            where = replace(where, assignee=principal.email)
         if where.text and where.text.lstrip("#").isdigit():
             return self._by_number(principal, int(where.text.lstrip("#")))
         return self.tickets.list_tickets(principal.tenant, where, limit, cursor)

@@ -371,3 +371,17 @@ def test_given_custom_fields_that_cannot_be_stored_exactly_then_422(api, fields)
 def test_given_custom_fields_then_they_round_trip(api):
     fields = {"asset_tag": "NL-0042", "floor": 3, "cost": 12.5, "urgent": True, "note": None}
     assert api.create_ticket(custom_fields=fields)["custom_fields"] == fields
+
+
+def test_given_nullable_fields_set_to_null_then_they_are_cleared(api):
+    number = api.create_ticket(
+        as_=AGENT, requester_email=REQUESTER, assignee=AGENT, group="network",
+        custom_fields={"floor": 3}, tags=["vpn"],
+    )["number"]  # fmt: skip
+    body = {"assignee": None, "group": None, "custom_fields": None, "tags": None}
+    answer = patch(api, number, body, 1)
+    assert answer.status_code == 200, answer.body
+    cleared = answer.json_body
+    assert (cleared["assignee"], cleared["group"]) == (None, None)
+    assert (cleared["custom_fields"], cleared["tags"]) == ({}, [])
+    problem(patch(api, number, {"subject": None}, 2), 422)

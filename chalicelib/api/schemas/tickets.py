@@ -71,6 +71,15 @@ class TicketPatch(Strict):
             raise ValueError("May not be null.")
         return value
 
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent; null empties a collection and clears anything else."""
+        sent = self.model_dump(exclude_unset=True)
+        if "tags" in sent:
+            sent["tags"] = tuple(sent["tags"] or ())
+        if "custom_fields" in sent:
+            sent["custom_fields"] = sent["custom_fields"] or {}
+        return sent
+
 
 class PersonOut(BaseModel):
     email: str
