@@ -1,14 +1,15 @@
 """Balie: wiring only. Routes live in chalicelib/api, event handlers in chalicelib/workers."""
 
+from datetime import UTC, datetime
 from typing import Any
 
-from chalice import Chalice
-from chalice.app import DynamoDBEvent
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, DynamoDBEvent
 
 from chalicelib.api import middleware
 from chalicelib.api.routes import blueprints
 from chalicelib.settings import get_settings
-from chalicelib.workers import table_stream
+from chalicelib.workers import sla_tick, table_stream
 
 app = Chalice(app_name="balie")
 
@@ -20,3 +21,8 @@ for blueprint in blueprints():
 @app.on_dynamodb_record(stream_arn=get_settings().table_stream_arn, batch_size=100)
 def handle_table_stream(event: DynamoDBEvent) -> dict[str, Any]:
     return table_stream.handle_table_stream_event(event.to_dict(), app.lambda_context)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def handle_sla_tick(event: CloudWatchEvent) -> dict[str, Any]:
+    return sla_tick.sweep(datetime.now(UTC))

@@ -22,7 +22,7 @@ from math import ceil
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import imports, mototx
+from bench import calendar_ops, imports, mototx
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
 from local.seed import seed_people
@@ -189,13 +189,13 @@ def _moto_jwks(directory: Path) -> Path:
 
 def _reset_app_caches() -> None:
     """Settings, clients and services are cached per process; each stack needs fresh ones."""
+    from chalicelib import wiring
     from chalicelib.adapters import aws, tokens
-    from chalicelib.api import deps
     from chalicelib.settings import get_settings
 
     get_settings.cache_clear()
     aws.reset_clients()
-    deps.ticket_service.cache_clear()
+    wiring.ticket_service.cache_clear()
     tokens.reset()
 
 
@@ -526,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             "sizes": results,
             "list_page_items_read_constant": constant,
             "list_page_reads": reads,
+            "calendar_ops": calendar_ops.measure(),
             "bench_seconds": round(time.perf_counter() - _started, 1),
             "notes": _notes(args.requests, args.moto_snapshots),
         }

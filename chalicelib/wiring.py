@@ -1,10 +1,15 @@
-"""Builds the services the handlers call, once per Lambda container."""
+"""The composition root: builds the services that routes, workers and local/ call, once per
+Lambda container. The only module that picks adapters for the services' ports."""
 
 from datetime import UTC, datetime
 from functools import cache
 
+from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
+from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
+from chalicelib.services.sla import SlaSettings
+from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
 from chalicelib.settings import get_settings
 
@@ -14,11 +19,22 @@ def utc_now() -> datetime:
 
 
 @cache
+def sla_settings() -> SlaSettings:
+    return SlaSettings(DynamoSlaSettings(get_settings().table_name))
+
+
+@cache
+def sla_sweep() -> SlaSweep:
+    return SlaSweep(ticket_service().tickets, sla_settings(), keys.SLA_SHARDS)
+
+
+@cache
 def ticket_service() -> TicketService:
     settings = get_settings()
     return TicketService(
         DynamoTickets(settings.table_name),
         DynamoDirectory(settings.table_name),
+        sla_settings(),
         clock=utc_now,
         idempotency_hours=settings.idempotency_hours,
     )

@@ -34,6 +34,7 @@ class DemoTenant:
     timezone: str
     inbound_addresses: tuple[str, ...]
     groups: tuple[str, ...]
+    country: str
     users: tuple[DemoUser, ...] = field(default_factory=tuple)
 
 
@@ -45,6 +46,7 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
         timezone="Europe/Amsterdam",
         inbound_addresses=("support@demo.example.com",),
         groups=("servicedesk", "network", "workplace"),
+        country="NL",
         users=(
             DemoUser("requester@demo.example.com", "Sanne de Vries", "requester"),
             DemoUser("requester2@demo.example.com", "Bram Jansen", "requester"),
@@ -61,6 +63,7 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
         timezone="Europe/London",
         inbound_addresses=("support@acme.example.com",),
         groups=("servicedesk",),
+        country="GB",
         users=(
             DemoUser("requester@acme.example.com", "Alice Morgan", "requester"),
             DemoUser("agent@acme.example.com", "Oliver Hughes", "agent", 1, ("servicedesk",)),
@@ -86,6 +89,7 @@ def seed_people(password: str) -> list[tuple[str, str]]:
     # Imported here: the app's settings must see the provisioned environment first.
     from chalicelib.domain.principal import Role
     from chalicelib.services import tenants, users
+    from chalicelib.wiring import sla_settings
 
     logins: list[tuple[str, str]] = []
     for tenant in DEMO_TENANTS:
@@ -96,7 +100,9 @@ def seed_people(password: str) -> list[tuple[str, str]]:
             timezone=tenant.timezone,
             inbound_addresses=list(tenant.inbound_addresses),
             groups=list(tenant.groups),
+            sla=sla_settings(),
         )
+        _seed_calendar(tenant)
         for user in tenant.users:
             users.ensure_user(
                 tenant.id,
@@ -110,6 +116,31 @@ def seed_people(password: str) -> list[tuple[str, str]]:
             )
             logins.append((user.email, user.describe()))
     return logins
+
+
+def _seed_calendar(tenant: DemoTenant) -> None:
+    """Office hours with a lunch break and the country's public holidays (plus Christmas Eve
+    for demo), set through the same service a supervisor's PUT uses."""
+    from chalicelib.domain.principal import Principal, Role
+    from chalicelib.wiring import sla_settings
+
+    settings = sla_settings()
+    current = settings.effective(tenant.id).hours
+    if current.document.get("holidays", {}).get("country"):
+        return  # seeded before
+    day = [["08:30", "12:00"], ["12:30", "17:30"]]
+    hours = {
+        "timezone": tenant.timezone,
+        "week": {d: day for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+        "holidays": {
+            "country": tenant.country,
+            "subdivision": None,
+            "extra": ["2026-12-24"] if tenant.id == "demo" else [],
+            "exclude": [],
+        },
+    }
+    supervisor = Principal(tenant.id, Role.ADMIN, "user", "seed", "seed", None, tenant.locale)
+    settings.replace(supervisor, "hours", hours, current.version)
 
 
 @dataclass(frozen=True)
@@ -223,10 +254,10 @@ DEMO_TICKETS: tuple[DemoTicket, ...] = (
 def _seed_tickets() -> None:
     """File the demo story once: each ticket carries an Idempotency-Key, so a second seed
     finds it filed and replays nothing."""
-    from chalicelib.api.deps import ticket_service
     from chalicelib.domain.principal import Principal, Role
     from chalicelib.domain.tickets import Channel, Level, Status, TicketType, Visibility
     from chalicelib.services.tickets import NewTicket
+    from chalicelib.wiring import ticket_service
 
     people = {user.email: user for user in DEMO_TENANTS[0].users}
 

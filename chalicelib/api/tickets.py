@@ -5,7 +5,6 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer
-from chalicelib.api.deps import ticket_service
 from chalicelib.api.errors import handled
 from chalicelib.api.http import (
     etag,
@@ -41,6 +40,7 @@ from chalicelib.domain.tickets import Channel, Event, Message, Ticket, TimeEntry
 from chalicelib.observability import count
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import NewTicket
+from chalicelib.wiring import ticket_service
 
 tickets_bp = Blueprint(__name__)
 
@@ -97,6 +97,7 @@ def list_tickets() -> Response:
         type=params.type,
         requester=params.requester,
         text=params.q,
+        sla=params.sla,
     )
     page = ticket_service().list_tickets(principal, where, params.limit, params.cursor)
     items = [render_ticket(principal, t) for t in page.items]
@@ -226,6 +227,7 @@ def render_ticket(principal: Principal, ticket: Ticket) -> dict[str, Any]:
         problem=ticket.problem,
         tags=list(ticket.tags),
         time_spent_minutes=ticket.time_spent_minutes,
+        sla=ticket_service().sla_view(ticket),
     )
     return out.model_dump(mode="json", exclude=set(permissions.hidden_fields(principal)))
 

@@ -17,6 +17,8 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     READ_AUDIT = "read_audit"
     MANAGE_API_KEYS = "manage_api_keys"
+    READ_SLA = "read_sla"
+    WRITE_SLA = "write_sla"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -28,6 +30,8 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.ESCALATE: Role.AGENT,
     Action.READ_AUDIT: Role.AGENT,
     Action.MANAGE_API_KEYS: Role.ADMIN,
+    Action.READ_SLA: Role.AGENT,
+    Action.WRITE_SLA: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -124,6 +124,8 @@ class Ticket:
     closed_at: datetime | None = None
     time_spent_minutes: int = 0
     reopen_count: int = 0
+    # Clocks of the SLA the ticket runs under (domain.sla.TicketSla); None without a policy.
+    sla: Any = None
 
     def with_changes(self, changes: dict[str, Any], now: datetime) -> "Ticket":
         """A new version with `changes` applied and the rules that follow from them.

@@ -1,6 +1,6 @@
 """What the services need from the outside world; adapters implement these."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
@@ -27,6 +27,7 @@ class TicketFilter:
     type: str | None = None
     requester: str | None = None
     text: str | None = None
+    sla: str | None = None  # "breached" | "at_risk"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class TicketRepository(Protocol):
     ) -> Page[Message]: ...
 
     def events(self, tenant: str, number: int, limit: int, cursor: str | None) -> Page[Event]: ...
+
+    def due(self, shard: int, now: datetime) -> Iterator[Ticket]: ...
 
 
 class Directory(Protocol):

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.domain.errors import Invalid
+from chalicelib.services.sla import SlaSettings
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,30}$")
 LOCALES = ("nl", "en")
@@ -18,6 +19,7 @@ def ensure_tenant(
     timezone: str,
     inbound_addresses: list[str],
     groups: list[str],
+    sla: SlaSettings,
     tenants: DynamoTenants | None = None,
 ) -> None:
     """Create or update a tenant; running it twice with the same values changes nothing."""
@@ -38,3 +40,4 @@ def ensure_tenant(
         "groups": sorted(groups),
     }
     (tenants or DynamoTenants()).put(tenant_id, settings, inbound_addresses, groups)
+    sla.ensure_defaults(tenant_id, timezone)

@@ -9,12 +9,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from ulid import ULID
 
-from chalicelib.domain import permissions
+from chalicelib.domain import permissions, sla
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
@@ -44,6 +44,7 @@ from chalicelib.services.ports import (
     TicketRepository,
     VersionConflict,
 )
+from chalicelib.services.sla import SlaSettings
 
 R = TypeVar("R")
 
@@ -94,11 +95,13 @@ class TicketService:
         self,
         tickets: TicketRepository,
         directory: Directory,
+        sla: SlaSettings,
         clock: Clock,
         idempotency_hours: int = 24,
     ) -> None:
         self.tickets = tickets
         self.directory = directory
+        self.sla = sla
         self.clock = clock
         self.idempotency_hours = idempotency_hours
 
@@ -147,6 +150,11 @@ class TicketService:
                 service=new.service,
                 tags=new.tags,
                 custom_fields=new.custom_fields,
+            )
+            terms = self.sla.effective(principal.tenant)
+            ticket = replace(
+                ticket,
+                sla=sla.open_clocks(ticket.priority, terms.policy, now, terms.calendars),
             )
             event = self._event(principal, ticket, "ticket.created", data=_summary(ticket))
             try:
@@ -248,11 +256,15 @@ class TicketService:
         if changes.get("assignee"):
             changes = {**changes, "assignee": changes["assignee"].lower()}
         self._check_routing(principal.tenant, changes.get("assignee"), changes.get("group"))
-        after = ticket.with_changes(changes, self.clock())
+        now = self.clock()
+        after = ticket.with_changes(changes, now)
         changed = diff(ticket, after)
         if not changed:
             return ticket
-        event = self._event(principal, after, "ticket.updated", changes=changed)
+        after = self._run_clocks(ticket, after, now)
+        event = self._event(
+            principal, after, "ticket.updated", changes=changed, data=_clock_moves(ticket, after)
+        )
         try:
             self.tickets.save(after, expected_version, [event])
         except VersionConflict as exc:
@@ -283,12 +295,24 @@ class TicketService:
                 channel=channel,
             )
             after = ticket.with_changes(_effects_of_message(principal, ticket, message), now)
+            public = visibility == Visibility.PUBLIC
+            after = self._run_clocks(
+                ticket,
+                after,
+                now,
+                agent_replied=public and principal.is_staff,
+                requester_replied=public and not principal.is_staff,
+            )
             event = self._event(
                 principal,
                 after,
                 "message.added",
                 changes=diff(ticket, after),
-                data={"message_id": message.id, "visibility": visibility.value},
+                data={
+                    "message_id": message.id,
+                    "visibility": visibility.value,
+                    **_clock_moves(ticket, after),
+                },
             )
             self.tickets.save(after, ticket.version, [message, event])
             return message
@@ -363,6 +387,36 @@ class TicketService:
 
     # --- helpers ------------------------------------------------------------------------
 
+    def sla_view(self, ticket: Ticket) -> dict[str, Any] | None:
+        if ticket.sla is None:
+            return None
+        terms = self.sla.effective(ticket.tenant)
+        return sla.view(ticket.sla, self.clock(), terms.calendars)
+
+    def _run_clocks(
+        self,
+        before: Ticket,
+        after: Ticket,
+        now: datetime,
+        *,
+        agent_replied: bool = False,
+        requester_replied: bool = False,
+    ) -> Ticket:
+        if after.sla is None:
+            return after
+        terms = self.sla.effective(after.tenant)
+        change = sla.Change(
+            before.status,
+            after.status,
+            before.priority,
+            after.priority,
+            agent_replied=agent_replied,
+            requester_replied=requester_replied,
+        )
+        return replace(
+            after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
+        )
+
     def _check_routing(self, tenant: str, assignee: str | None, group: str | None) -> None:
         problems = []
         if assignee and not self.directory.is_agent(tenant, assignee):
@@ -417,6 +471,11 @@ def _effects_of_message(principal: Principal, ticket: Ticket, message: Message) 
     if ticket.status in (Status.PENDING, Status.RESOLVED):
         return {"status": Status.OPEN}
     return {}
+
+
+def _clock_moves(before: Ticket, after: Ticket) -> dict[str, Any]:
+    moves = sla.transitions(before.sla, after.sla)
+    return {"sla": moves} if moves else {}
 
 
 def _summary(ticket: Ticket) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The table's change stream → domain events on the bus.
+"""The table's change stream → domain events on the bus, and the notifications they call for.
 
 Audit events are written in the same transaction as the change they describe, so publishing
 them from the stream never announces a change that did not commit, nor misses one that did.
@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from chalicelib.adapters.dynamo.codec import from_item
 from chalicelib.adapters.events import publish
+from chalicelib.adapters.notifications import enqueue
 from chalicelib.observability import logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -36,8 +37,32 @@ def publish_record(record: DynamoDBRecord) -> None:
     image = from_item(raw["dynamodb"].get("NewImage", {}))
     if image.get("kind") != "event":
         return
-    publish(domain_event(image))
+    event = domain_event(image)
+    publish(event)
+    if event["type"] in NOTIFIED:
+        enqueue(notification_request(event))
     logger.debug("published", extra={"event_type": image["type"], "ticket": image["ticket"]})
+
+
+# Events that someone must hear about. The request names the event and its audience; the
+# notification worker renders and sends it (email issue).
+NOTIFIED = {"sla.warning", "sla.breached"}
+
+
+def notification_request(event: dict[str, Any]) -> dict[str, Any]:
+    data = event["data"]
+    return {
+        "event_id": event["id"],
+        "type": event["type"],
+        "tenant": event["tenant"],
+        "ticket": data["ticket"],
+        "clock": data.get("clock"),
+        "to": {
+            "assignee": data.get("assignee"),
+            "group": data.get("group"),
+            "supervisors": bool(data.get("notify_supervisors")),
+        },
+    }
 
 
 def domain_event(image: dict[str, Any]) -> dict[str, Any]:

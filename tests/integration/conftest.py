@@ -14,13 +14,16 @@ PASSWORD = "Balie-test-2026!"
 
 def reset_caches() -> None:
     """Process-wide caches hold clients and settings; every test gets fresh ones."""
+    from chalicelib import wiring
     from chalicelib.adapters import aws, tokens
-    from chalicelib.api import deps, meta
+    from chalicelib.api import meta
     from chalicelib.settings import get_settings
 
     get_settings.cache_clear()
     aws.reset_clients()
-    deps.ticket_service.cache_clear()
+    wiring.ticket_service.cache_clear()
+    wiring.sla_settings.cache_clear()
+    wiring.sla_sweep.cache_clear()
     meta.document.cache_clear()
     tokens.reset()
 
@@ -77,6 +80,10 @@ class Api:
     def __init__(self, client: Client) -> None:
         self.client = client
         self._tokens: dict[str, str] = {}
+
+    def sign_out_everyone(self) -> None:
+        """After travelling in time, tokens issued at the old moment may have expired."""
+        self._tokens.clear()
 
     def token(self, who: str) -> str:
         if who.startswith("bk_"):

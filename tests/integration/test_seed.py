@@ -1,8 +1,8 @@
 """`make run` seeds the documented demo data, and seeding again changes nothing."""
 
-from chalicelib.api.deps import ticket_service
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.services.ports import TicketFilter
+from chalicelib.wiring import ticket_service
 from local.seed import seed_demo
 
 SUPERVISOR = Principal(

@@ -246,10 +246,10 @@ def test_given_a_stale_version_then_412_and_nothing_written(api):
 
 
 def test_given_two_patches_with_one_version_then_exactly_one_wins(api, monkeypatch):
-    from chalicelib.api import deps
+    from chalicelib import wiring
 
     number = api.create_ticket()["number"]
-    repository = deps.ticket_service().tickets
+    repository = wiring.ticket_service().tickets
     original_save = repository.save
 
     def save_after_a_rival(ticket, expected, records):

@@ -3,6 +3,7 @@
 See docs/data-model.md for the access pattern each key serves.
 """
 
+import zlib
 from typing import Any
 
 # Tickets are numbered per tenant; zero-padding keeps sort keys in numeric order.
@@ -13,6 +14,11 @@ GSI_REQUESTER = "GSI2"  # tickets of one requester
 GSI_ASSIGNEE = "GSI3"  # tickets assigned to one agent (sparse)
 GSI_GROUP = "GSI4"  # tickets of one group (sparse)
 GSI_TENANT = "GSI5"  # all tickets of a tenant
+GSI_SLA_DUE = "GSI6"  # the next SLA moment of tickets with a running clock (sparse, sharded)
+
+# The sweep reads every shard each minute; shards spread a busy minute's writes and reads
+# over partitions instead of one hot key.
+SLA_SHARDS = 8
 
 
 def tenant(tenant_id: str) -> str:
@@ -102,6 +108,24 @@ def group_pk(tenant_id: str, group: str) -> str:
 
 def all_tickets_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#TICKETS"
+
+
+def sla_due_pk(shard: int) -> str:
+    return f"SLADUE#{shard}"
+
+
+def sla_due_keys(tenant_id: str, number: int, moment: str) -> dict[str, str]:
+    """The due-index entry of a ticket; global because one sweep serves every tenant."""
+    shard = zlib.crc32(f"{tenant_id}#{number}".encode()) % SLA_SHARDS
+    return {
+        f"{GSI_SLA_DUE}PK": sla_due_pk(shard),
+        f"{GSI_SLA_DUE}SK": f"{moment}#T#{tenant_id}#{number:0{_NUMBER_WIDTH}d}",
+    }
+
+
+def sla_settings_key(tenant_id: str, part: str) -> dict[str, str]:
+    """The tenant's business hours (`hours`) and SLA policies (`policies`)."""
+    return {"PK": tenant(tenant_id), "SK": f"SLA#{part}"}
 
 
 def ticket_index_keys(

@@ -3,13 +3,15 @@
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.domain.errors import BadRequest
+from chalicelib.domain.sla import CalendarKind, Clock, ClockName, TicketSla
 from chalicelib.domain.tickets import (
     Channel,
     Event,
@@ -197,6 +199,29 @@ class DynamoTickets:
         rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
         return Page([ticket_from_item(r) for r in rows], next_cursor)
 
+    def due(self, shard: int, now: datetime) -> Iterator[Ticket]:
+        """Tickets of one due-index shard whose next SLA moment is at or before `now`."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": keys.GSI_SLA_DUE,
+            "KeyConditionExpression": "#pk = :pk AND #sk < :bound",
+            "ExpressionAttributeNames": {
+                "#pk": f"{keys.GSI_SLA_DUE}PK",
+                "#sk": f"{keys.GSI_SLA_DUE}SK",
+            },
+            # Every entry of `now` sorts before "<now>#~": "#T#…" < "#~".
+            "ExpressionAttributeValues": to_item(
+                {":pk": keys.sla_due_pk(shard), ":bound": f"{iso(now)}#~"}
+            ),
+        }
+        while True:
+            answer = self._db.query(**params)
+            for item in answer.get("Items", []):
+                yield ticket_from_item(from_item(item))
+            if "LastEvaluatedKey" not in answer:
+                return
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
     def messages(
         self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None
     ) -> Page[Message]:
@@ -287,6 +312,12 @@ def _ticket_filters(
     if where.text:
         filters.append("contains(subject_lc, :text)")
         values[":text"] = where.text.lower()
+    if where.sla == "breached":
+        filters.append("sla_breached = :yes")
+        values[":yes"] = True
+    elif where.sla == "at_risk":
+        filters.append("sla_warned = :yes AND sla_breached = :no")
+        values.update({":yes": True, ":no": False})
     return filters, names, values
 
 
@@ -322,8 +353,11 @@ def decode_cursor(cursor: str, partition: tuple[str, str]) -> dict[str, Any]:
 
 
 def ticket_item(t: Ticket) -> dict[str, Any]:
+    sla: TicketSla | None = t.sla
+    moment = sla.next_moment() if sla else None
     return {
         **keys.ticket_key(t.tenant, t.number),
+        **(keys.sla_due_keys(t.tenant, t.number, iso(moment)) if moment else {}),
         **keys.ticket_index_keys(
             t.tenant,
             t.number,
@@ -365,6 +399,10 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "closed_at": iso(t.closed_at) if t.closed_at else None,
         "time_spent_minutes": t.time_spent_minutes,
         "reopen_count": t.reopen_count,
+        "sla": sla_item(sla) if sla else None,
+        # Flat flags so that lists can filter on them.
+        "sla_breached": bool(sla and sla.breached),
+        "sla_warned": bool(sla and sla.warned),
     }
 
 
@@ -399,6 +437,55 @@ def ticket_from_item(v: dict[str, Any]) -> Ticket:
         closed_at=parse_time(v.get("closed_at")),
         time_spent_minutes=v.get("time_spent_minutes", 0),
         reopen_count=v.get("reopen_count", 0),
+        sla=sla_from_item(v["sla"]) if v.get("sla") else None,
+    )
+
+
+_CLOCK_TIMES = (
+    "started_at",
+    "running_since",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "warned_at",
+    "breached_at",
+)
+
+
+def sla_item(sla: TicketSla) -> dict[str, Any]:
+    return {
+        "priority": sla.priority.value,
+        "policy_version": sla.policy_version,
+        "clocks": {
+            name.value: {
+                "calendar": c.calendar.value,
+                "target_minutes": c.target_minutes,
+                "warn_before_minutes": c.warn_before_minutes,
+                "elapsed_seconds": c.elapsed.total_seconds(),
+                "pauses": c.pauses,
+                **{f: iso(getattr(c, f)) if getattr(c, f) else None for f in _CLOCK_TIMES},
+            }
+            for name, c in sla.clocks.items()
+        },
+    }
+
+
+def sla_from_item(v: dict[str, Any]) -> TicketSla:
+    return TicketSla(
+        priority=Priority(v["priority"]),
+        policy_version=v["policy_version"],
+        clocks={
+            ClockName(name): Clock(
+                name=ClockName(name),
+                calendar=CalendarKind(c["calendar"]),
+                target_minutes=c["target_minutes"],
+                warn_before_minutes=c["warn_before_minutes"],
+                elapsed=timedelta(seconds=c["elapsed_seconds"]),
+                pauses=c["pauses"],
+                **{f: parse_time(c.get(f)) for f in _CLOCK_TIMES},
+            )
+            for name, c in v["clocks"].items()
+        },
     )
 
 

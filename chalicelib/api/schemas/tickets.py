@@ -86,6 +86,25 @@ class PersonOut(BaseModel):
     name: str
 
 
+class SlaClockOut(BaseModel):
+    state: Literal["running", "paused", "met", "breached"]
+    due_at: datetime | None
+    elapsed_minutes: int = Field(description="business minutes used so far")
+    remaining_minutes: int = Field(description="negative once breached")
+    target_minutes: int
+    breached: bool
+    met_at: datetime | None
+    pauses: int
+
+
+class SlaOut(BaseModel):
+    policy: Priority
+    policy_version: int
+    first_response: SlaClockOut | None = None
+    next_response: SlaClockOut | None = None
+    resolution: SlaClockOut | None = None
+
+
 class TicketOut(BaseModel):
     number: int
     tenant: str
@@ -107,7 +126,7 @@ class TicketOut(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
-    sla: dict[str, Any] | None = None
+    sla: SlaOut | None = None
     satisfaction: dict[str, Any] | None = None
     # Staff only (omitted for requesters).
     assignee: str | None = None
@@ -134,6 +153,9 @@ class TicketQuery(PageQuery):
     requester: Email | None = None
     q: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="words of the subject, or a ticket number"
+    )
+    sla: Literal["breached", "at_risk"] | None = Field(
+        default=None, description="breached: a clock passed its due moment; at_risk: warned"
     )
 
 
