@@ -3,13 +3,13 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 from chalice.app import CloudWatchEvent, DynamoDBEvent
 
 from chalicelib.api import middleware
 from chalicelib.api.routes import blueprints
 from chalicelib.settings import get_settings
-from chalicelib.workers import sla_tick, table_stream
+from chalicelib.workers import daily, sla_tick, table_stream
 
 app = Chalice(app_name="balie")
 
@@ -26,3 +26,9 @@ def handle_table_stream(event: DynamoDBEvent) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def handle_sla_tick(event: CloudWatchEvent) -> dict[str, Any]:
     return sla_tick.sweep(datetime.now(UTC))
+
+
+# Early morning in Europe, when few people work tickets.
+@app.schedule(Cron(0, 3, "*", "*", "?", "*"))
+def handle_daily(event: CloudWatchEvent) -> dict[str, Any]:
+    return daily.run(datetime.now(UTC))

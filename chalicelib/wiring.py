@@ -7,6 +7,7 @@ from functools import cache
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
+from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
@@ -21,6 +22,11 @@ def utc_now() -> datetime:
 @cache
 def sla_settings() -> SlaSettings:
     return SlaSettings(DynamoSlaSettings(get_settings().table_name))
+
+
+@cache
+def tenants() -> DynamoTenants:
+    return DynamoTenants(get_settings().table_name)
 
 
 @cache

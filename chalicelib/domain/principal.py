@@ -32,7 +32,7 @@ def highest_role(names: list[str]) -> Role | None:
 class Principal:
     tenant: str
     role: Role
-    kind: Literal["user", "api_key"]
+    kind: Literal["user", "api_key", "system"]
     id: str  # the e-mail address of a user, the key id of an API key
     name: str
     email: str | None = None
@@ -41,6 +41,11 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role.at_least(Role.AGENT)
+
+    @classmethod
+    def system(cls, tenant: str, job: str) -> "Principal":
+        """Balie itself, acting for a schedule (auto-close, the SLA sweep)."""
+        return cls(tenant=tenant, role=Role.ADMIN, kind="system", id=job, name="Balie")
 
     def actor(self) -> dict[str, str]:
         """How this principal is recorded in the audit trail."""

@@ -88,6 +88,8 @@ class TicketRepository(Protocol):
 
     def due(self, shard: int, now: datetime) -> Iterator[Ticket]: ...
 
+    def resolved_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]: ...
+
 
 class Directory(Protocol):
     """Who works at a tenant: validates assignees and groups."""

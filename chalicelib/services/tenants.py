@@ -20,11 +20,14 @@ def ensure_tenant(
     inbound_addresses: list[str],
     groups: list[str],
     sla: SlaSettings,
+    auto_close_days: int = 7,
     tenants: DynamoTenants | None = None,
 ) -> None:
     """Create or update a tenant; running it twice with the same values changes nothing."""
     if not TENANT_ID.match(tenant_id):
         raise Invalid("A tenant id is 2–31 lower-case letters, digits or dashes.")
+    if not 1 <= auto_close_days <= 365:
+        raise Invalid("Resolved tickets close after 1 to 365 days.")
     if locale not in LOCALES:
         raise Invalid(f"Locale must be one of {', '.join(LOCALES)}.")
     try:
@@ -38,6 +41,7 @@ def ensure_tenant(
         "timezone": timezone,
         "inbound_addresses": sorted(a.lower() for a in inbound_addresses),
         "groups": sorted(groups),
+        "auto_close_days": auto_close_days,
     }
     (tenants or DynamoTenants()).put(tenant_id, settings, inbound_addresses, groups)
     sla.ensure_defaults(tenant_id, timezone)

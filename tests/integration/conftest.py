@@ -24,6 +24,7 @@ def reset_caches() -> None:
     wiring.ticket_service.cache_clear()
     wiring.sla_settings.cache_clear()
     wiring.sla_sweep.cache_clear()
+    wiring.tenants.cache_clear()
     meta.document.cache_clear()
     tokens.reset()
 

@@ -235,3 +235,40 @@ def test_given_a_breach_then_a_notification_request_is_queued_from_the_stream(ap
     breach = next(r for r in requests if r["type"] == "sla.breached")
     assert (breach["ticket"], breach["clock"]) == (number, "first_response")
     assert breach["to"] == {"assignee": AGENT, "group": None, "supervisors": True}
+
+
+# --- the daily job ------------------------------------------------------------------------
+
+
+def test_given_resolved_tickets_then_the_daily_job_closes_those_older_than_the_tenants_days(api):
+    from chalicelib.workers import daily
+
+    with at(MONDAY_10):
+        old = api.create_ticket()["number"]
+        assert patch(api, old, {"status": "resolved"}, 1).status_code == 200
+        reopened = api.create_ticket()["number"]
+        assert patch(api, reopened, {"status": "resolved"}, 1).status_code == 200
+        assert patch(api, reopened, {"status": "open"}, 2, who=REQUESTER).status_code == 200
+    with at(MONDAY_10 + timedelta(days=3)):
+        api.sign_out_everyone()
+        recent = api.create_ticket()["number"]
+        assert patch(api, recent, {"status": "resolved"}, 1).status_code == 200
+
+    assert daily.run(MONDAY_10 + timedelta(days=6))["closed"] == {}
+    assert daily.run(MONDAY_10 + timedelta(days=8))["closed"] == {"demo": 1}
+    assert daily.run(MONDAY_10 + timedelta(days=8))["closed"] == {}
+
+    with at(MONDAY_10 + timedelta(days=8)):
+        api.sign_out_everyone()
+        statuses = {
+            n: api.call("GET", f"/v1/tickets/{n}", as_=AGENT).json_body["status"]
+            for n in (old, reopened, recent)
+        }
+        assert statuses == {old: "closed", reopened: "open", recent: "resolved"}
+        closing = api.call("GET", f"/v1/tickets/{old}/events", as_=AGENT).json_body["items"][-1]
+        assert closing["actor"] == {
+            "kind": "system",
+            "id": "auto-close",
+            "name": "Balie",
+            "role": "admin",
+        }

@@ -56,6 +56,14 @@ def tenant_key(tenant_id: str) -> dict[str, str]:
     return {"PK": tenant(tenant_id), "SK": "TENANT"}
 
 
+TENANTS_PK = "TENANTS"
+
+
+def tenant_registry_key(tenant_id: str) -> dict[str, str]:
+    """One entry per tenant, so that daily jobs can visit every tenant without a Scan."""
+    return {"PK": TENANTS_PK, "SK": tenant_id}
+
+
 def group_key(tenant_id: str, group: str) -> dict[str, str]:
     return {"PK": tenant(tenant_id), "SK": f"GROUP#{group}"}
 

@@ -1,5 +1,6 @@
 """Tenant settings, groups and inbound addresses."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.adapters.aws import client
@@ -20,6 +21,23 @@ class DynamoTenants:
         )
         return from_item(item) if item else None
 
+    def all(self) -> Iterator[dict[str, Any]]:
+        """Every tenant's settings: the registry, then each tenant item (daily jobs only)."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.TENANTS_PK}),
+        }
+        while True:
+            answer = client("dynamodb").query(**params)
+            for entry in answer.get("Items", []):
+                settings = self.get(from_item(entry)["tenant"])
+                if settings:
+                    yield settings
+            if "LastEvaluatedKey" not in answer:
+                return
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
     def put(
         self, tenant: str, settings: dict[str, Any], addresses: list[str], groups: list[str]
     ) -> None:
@@ -32,9 +50,15 @@ class DynamoTenants:
             {
                 "Put": {
                     "TableName": self.table,
+                    "Item": to_item({**keys.tenant_registry_key(tenant), "tenant": tenant}),
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
                     "Item": to_item({**keys.tenant_key(tenant), **settings}),
                 }
-            }
+            },
         ]
         items += [
             {

@@ -199,6 +199,22 @@ class DynamoTickets:
         rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
         return Page([ticket_from_item(r) for r in rows], next_cursor)
 
+    def resolved_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]:
+        """Resolved tickets untouched since `cutoff`: the status index sorts by last change."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": keys.GSI_STATUS,
+            "KeyConditionExpression": "#pk = :pk AND #sk < :cutoff",
+            "ExpressionAttributeNames": {
+                "#pk": f"{keys.GSI_STATUS}PK",
+                "#sk": f"{keys.GSI_STATUS}SK",
+            },
+            "ExpressionAttributeValues": to_item(
+                {":pk": keys.status_pk(tenant, Status.RESOLVED.value), ":cutoff": iso(cutoff)}
+            ),
+        }
+        yield from self._all_pages(params)
+
     def due(self, shard: int, now: datetime) -> Iterator[Ticket]:
         """Tickets of one due-index shard whose next SLA moment is at or before `now`."""
         params: dict[str, Any] = {
@@ -214,13 +230,16 @@ class DynamoTickets:
                 {":pk": keys.sla_due_pk(shard), ":bound": f"{iso(now)}#~"}
             ),
         }
+        yield from self._all_pages(params)
+
+    def _all_pages(self, params: dict[str, Any]) -> Iterator[Ticket]:
         while True:
             answer = self._db.query(**params)
             for item in answer.get("Items", []):
                 yield ticket_from_item(from_item(item))
             if "LastEvaluatedKey" not in answer:
                 return
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
 
     def messages(
         self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None

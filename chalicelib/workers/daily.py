@@ -1,0 +1,14 @@
+"""The daily schedule's entrypoint: housekeeping that is due once a day."""
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.observability import logger
+from chalicelib.services.auto_close import close_resolved
+from chalicelib.wiring import tenants, ticket_service
+
+
+def run(now: datetime) -> dict[str, Any]:
+    closed = close_resolved(ticket_service(), tenants().all(), now)
+    logger.info("daily housekeeping", extra={"closed": closed})
+    return {"closed": closed}
