@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run test lint fmt bench browser
+.PHONY: venv run sla-tick test lint fmt bench browser
 
 venv: $(STAMP)
 
@@ -17,6 +17,11 @@ $(STAMP): requirements-dev.txt requirements.txt
 
 run: venv
 	$(BIN)/python -m local.run
+
+# One SLA sweep against the running `make run` stack as if it were AT (default: now), e.g.
+# `make sla-tick AT=2026-11-24T10:00:00Z`; STACK_FILE picks another stack than .local/'s.
+sla-tick: venv
+	@$(BIN)/python -m local.sla_tick $(if $(AT),--at '$(AT)') $(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
 
 # The e2e tests drive Debian's Chromium; installing it is skipped when it is already there.
 browser:

@@ -1,11 +1,16 @@
 """`make run`: the whole Balie stack on this machine, until Ctrl-C.
 
 moto server → resources from infra/template.yaml → demo data → `chalice local` → a poller
-that feeds the table stream to its handler. Ports come from BALIE_PORT (app, 8077),
-BALIE_MOTO_PORT (5077) and BALIE_SMTP_PORT (2525, reserved for mail intake).
-BALIE_PROJECT_DIR serves another Chalice project against the same stack.
+that feeds the table stream to its handler → a ticker that sweeps the SLA clocks every minute.
+Ports come from BALIE_PORT (app, 8077), BALIE_MOTO_PORT (5077) and BALIE_SMTP_PORT (2525,
+reserved for mail intake). BALIE_PROJECT_DIR serves another Chalice project against the same
+stack.
+
+While it is up, the stack's environment is in the stack file (BALIE_STACK_FILE, by default
+.local/stack.json), so that other commands (`make sla-tick`) can reach it.
 """
 
+import json
 import logging
 import os
 import shutil
@@ -21,6 +26,7 @@ from typing import Any
 
 from local import moto_server
 from local.provision import provision
+from local.schedules import ScheduleTicker, load_sweep
 from local.seed import DEFAULT_PASSWORD, demo_password, seed_demo
 from local.streams import TableStreamPoller
 
@@ -29,10 +35,35 @@ logger = logging.getLogger("balie.local")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HEALTH_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
+STACK_FILE_ENV = "BALIE_STACK_FILE"
 
 
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
+
+
+def stack_file_path() -> Path:
+    """Where a running stack publishes its environment for other commands."""
+    return Path(os.environ.get(STACK_FILE_ENV) or REPO_ROOT / ".local" / "stack.json")
+
+
+def write_stack_file(path: Path, *, api: str, env: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = {"pid": os.getpid(), "api": api, "env": env}
+    # Written aside and renamed, so that a command never reads half a file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def remove_stack_file(path: Path) -> None:
+    """Delete the stack file if this process wrote it: a second stack may have replaced it."""
+    try:
+        owner = json.loads(path.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return
+    if owner == os.getpid():
+        path.unlink(missing_ok=True)
 
 
 class Stack:
@@ -47,16 +78,21 @@ class Stack:
         self.moto: Any = None
         self.chalice: subprocess.Popen[bytes] | None = None
         self.poller: TableStreamPoller | None = None
+        self.ticker: ScheduleTicker | None = None
+        self.stack_file = stack_file_path()
+        self.env: dict[str, str] = {}
         self.logins: list[tuple[str, str]] = []
 
     def start(self, stopping: threading.Event) -> None:
         self.moto = moto_server.start(self.moto_port)
         # The app derives its JWKS URL from AWS_ENDPOINT_URL and the pool id.
         os.environ.pop("BALIE_JWKS_URL", None)
-        os.environ.update(moto_server.aws_env(self.moto_port))
+        aws = moto_server.aws_env(self.moto_port)
+        os.environ.update(aws)
         env = provision("local")
         os.environ.update(env)
         os.environ["BALIE_STAGE"] = "local"
+        self.env = {**aws, **env, "BALIE_STAGE": "local", "BALIE_PORT": str(self.app_port)}
 
         self.logins = _seed()
         if stopping.is_set():
@@ -66,7 +102,14 @@ class Stack:
         if handler is not None:
             self.poller = TableStreamPoller(env["BALIE_TABLE_STREAM_ARN"], handler)
             self.poller.start()
+        self._start_ticker()
         self._wait_for_health(stopping)
+        if not stopping.is_set():
+            write_stack_file(self.stack_file, api=self.app_url, env=self.env)
+
+    def _start_ticker(self) -> None:
+        self.ticker = ScheduleTicker(load_sweep())
+        self.ticker.start()
 
     def _start_chalice(self) -> subprocess.Popen[bytes]:
         executable = Path(sys.executable).parent / "chalice"
@@ -119,6 +162,8 @@ class Stack:
             f"  moto           {moto_server.endpoint_url(self.moto_port)}  "
             "(sent mail: /moto-api/data.json)",
             f"  SMTP intake    127.0.0.1:{self.smtp_port} (reserved, not started yet)",
+            "  SLA sweep      every minute (one as of any moment: make sla-tick AT=<ISO time>)",
+            f"  stack file     {self.stack_file}",
         ]
         if self.logins:
             lines.append(f"Demo logins (password {shown}):")
@@ -131,8 +176,12 @@ class Stack:
 
     def stop(self) -> None:
         """Stop what was started, newest first; safe after a partial start."""
+        # First, so that no command reaches for a stack that is going away.
+        remove_stack_file(self.stack_file)
         if self.chalice is not None and self.chalice.poll() is None:
             _stop_process_group(self.chalice)
+        if self.ticker is not None:
+            self.ticker.stop()
         if self.poller is not None:
             self.poller.stop()
         if self.moto is not None:

@@ -25,6 +25,8 @@ class Stack:
     app_port: int
     moto_port: int
     smtp_port: int
+    # Where the stack publishes its environment for `python -m local.sla_tick --stack-file`.
+    stack_file: Path
 
     @property
     def api(self) -> str:
@@ -84,6 +86,8 @@ def free_ports(count: int) -> list[int]:
 
 def start(log_dir: Path) -> Stack:
     app_port, moto_port, smtp_port = free_ports(3)
+    # Per stack, so that a test stack neither clobbers nor deletes a developer's `make run` file.
+    stack_file = log_dir / "stack.json"
     env = {
         key: value
         for key, value in os.environ.items()
@@ -93,6 +97,7 @@ def start(log_dir: Path) -> Stack:
         BALIE_PORT=str(app_port),
         BALIE_MOTO_PORT=str(moto_port),
         BALIE_SMTP_PORT=str(smtp_port),
+        BALIE_STACK_FILE=str(stack_file),
         PYTHONUNBUFFERED="1",
     )
     log = log_dir / "stack.log"
@@ -107,7 +112,7 @@ def start(log_dir: Path) -> Stack:
             # Ctrl-C does not reach it behind the fixture's back.
             start_new_session=True,
         )
-    stack = Stack(process, log, app_port, moto_port, smtp_port)
+    stack = Stack(process, log, app_port, moto_port, smtp_port, stack_file)
     _wait_healthy(stack)
     return stack
 
@@ -121,7 +126,9 @@ def _wait_healthy(stack: Stack) -> None:
                 f"{stack.output()}"
             )
         try:
-            if requests.get(f"{stack.api}/v1/health", timeout=1).status_code == 200:
+            # The stack writes its file once healthy; commands run by tests need both.
+            healthy = requests.get(f"{stack.api}/v1/health", timeout=1).status_code == 200
+            if healthy and stack.stack_file.exists():
                 return
         except requests.RequestException:
             pass
