@@ -71,13 +71,44 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What, besides its priority, decides a ticket's targets."""
+
+    service: str | None = None
+    organisation: str | None = None  # the requester's mail domain
+
+    @classmethod
+    def of(cls, service: str | None, requester_email: str) -> "Scope":
+        return cls(service=service, organisation=requester_email.rsplit("@", 1)[-1].lower())
+
+
+@dataclass(frozen=True)
+class Override:
+    """Targets that replace the defaults for one service or one requester organisation."""
+
+    targets: dict[Priority, Target]
+    service: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     version: int
     targets: dict[Priority, Target]
     pause_on_hold: bool = True
     escalation: Escalation = field(default_factory=Escalation)
+    overrides: tuple[Override, ...] = ()
 
-    def target(self, priority: Priority) -> Target:
+    def target(self, priority: Priority, scope: Scope | None = None) -> Target:
+        """A service's own targets win over an organisation's, which win over the defaults."""
+        scope = scope or Scope()
+        for matches in (
+            lambda o: o.service is not None and o.service == scope.service,
+            lambda o: o.organisation is not None and o.organisation == scope.organisation,
+        ):
+            for override in self.overrides:
+                if matches(override) and priority in override.targets:
+                    return override.targets[priority]
         return self.targets[priority]
 
 
@@ -213,6 +244,7 @@ class TicketSla:
     priority: Priority
     policy_version: int
     clocks: dict[ClockName, Clock]
+    scope: Scope = field(default_factory=Scope)
 
     def next_moment(self) -> datetime | None:
         moments = [m for c in self.clocks.values() if (m := c.next_moment()) is not None]
@@ -231,13 +263,19 @@ class TicketSla:
 
 
 def open_clocks(
-    priority: Priority, policy: Policy, now: datetime, calendars: Calendars
+    priority: Priority,
+    policy: Policy,
+    now: datetime,
+    calendars: Calendars,
+    scope: Scope | None = None,
 ) -> TicketSla:
     """A new ticket starts its first-response and resolution clocks."""
-    target = policy.target(priority)
+    scope = scope or Scope()
+    target = policy.target(priority, scope)
     return TicketSla(
         priority=priority,
         policy_version=policy.version,
+        scope=scope,
         clocks={
             name: start(name, target, now, calendars)
             for name in (ClockName.FIRST_RESPONSE, ClockName.RESOLUTION)
@@ -262,10 +300,11 @@ def advance(
 ) -> TicketSla:
     """The clocks after a change: priority first, then status, then who replied."""
     if change.after_priority != change.before_priority:
-        target = policy.target(change.after_priority)
+        target = policy.target(change.after_priority, sla.scope)
         sla = TicketSla(
             priority=change.after_priority,
             policy_version=policy.version,
+            scope=sla.scope,
             clocks={n: retarget(c, target, calendars) for n, c in sla.clocks.items()},
         )
     sla = _on_status(sla, change, policy, now, calendars)
@@ -274,7 +313,7 @@ def advance(
             if name in sla.clocks:
                 sla = sla.with_clock(meet(sla.clocks[name], now, calendars))
     if change.requester_replied and _awaits_next_response(sla):
-        target = policy.target(sla.priority)
+        target = policy.target(sla.priority, sla.scope)
         sla = sla.with_clock(start(ClockName.NEXT_RESPONSE, target, now, calendars))
         if _waits(change.after_status, policy):
             sla = sla.with_clock(pause(sla.clocks[ClockName.NEXT_RESPONSE], now, calendars))

@@ -20,6 +20,7 @@ from chalicelib.domain.sla import (
     CalendarKind,
     Calendars,
     Escalation,
+    Override,
     Policy,
     Target,
 )
@@ -55,6 +56,7 @@ def default_policies() -> dict[str, Any]:
             for t in DEFAULT_TARGETS
         ],
         "pause_on_hold": True,
+        "overrides": [],
         "escalation": {
             "notify_supervisors": True,
             "raise_tier": True,
@@ -97,8 +99,8 @@ def _calendars(hours_json: str) -> Calendars:
     return {CalendarKind.ALWAYS: ALWAYS_OPEN, CalendarKind.BUSINESS: business}
 
 
-def policy_from(document: dict[str, Any], version: int) -> Policy:
-    targets = {
+def _targets(items: list[dict[str, Any]]) -> dict[Priority, Target]:
+    return {
         Priority(i["priority"]): Target(
             priority=Priority(i["priority"]),
             calendar=CalendarKind(i["calendar"]),
@@ -107,8 +109,20 @@ def policy_from(document: dict[str, Any], version: int) -> Policy:
             resolution_minutes=i["resolution_minutes"],
             warn_before_minutes=i["warn_before_minutes"],
         )
-        for i in document["items"]
+        for i in items
     }
+
+
+def policy_from(document: dict[str, Any], version: int) -> Policy:
+    targets = _targets(document["items"])
+    overrides = tuple(
+        Override(
+            targets=_targets(o["items"]),
+            service=o.get("service"),
+            organisation=o.get("organisation"),
+        )
+        for o in document.get("overrides", [])
+    )
     rules = document.get("escalation", {})
     return Policy(
         version=version,
@@ -120,6 +134,7 @@ def policy_from(document: dict[str, Any], version: int) -> Policy:
             tier_groups={int(k): v for k, v in rules.get("tier_groups", {}).items()},
             bump_priority=rules.get("bump_priority", False),
         ),
+        overrides=overrides,
     )
 
 

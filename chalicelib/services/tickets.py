@@ -154,7 +154,13 @@ class TicketService:
             terms = self.sla.effective(principal.tenant)
             ticket = replace(
                 ticket,
-                sla=sla.open_clocks(ticket.priority, terms.policy, now, terms.calendars),
+                sla=sla.open_clocks(
+                    ticket.priority,
+                    terms.policy,
+                    now,
+                    terms.calendars,
+                    sla.Scope.of(ticket.service, ticket.requester.email),
+                ),
             )
             event = self._event(principal, ticket, "ticket.created", data=_summary(ticket))
             try:

@@ -272,3 +272,32 @@ def test_given_resolved_tickets_then_the_daily_job_closes_those_older_than_the_t
             "name": "Balie",
             "role": "admin",
         }
+
+
+def test_given_an_organisation_override_then_its_requesters_tickets_get_its_targets(api):
+    policies = api.call("GET", "/v1/sla-policies", as_=SUPERVISOR)
+    body = {k: v for k, v in policies.json_body.items() if k != "version"}
+    vip = {
+        "priority": "P3",
+        "calendar": "24x7",
+        "first_response_minutes": 15,
+        "next_response_minutes": 30,
+        "resolution_minutes": 120,
+        "warn_before_minutes": 5,
+    }
+    body["overrides"] = [{"organisation": "vip.example.com", "items": [vip]}]
+    headers = {"If-Match": policies.headers["ETag"]}
+    put = api.call("PUT", "/v1/sla-policies", as_=SUPERVISOR, body=body, headers=headers)
+    assert put.status_code == 200, put.body
+
+    vip_ticket = api.create_ticket(as_=AGENT, requester_email="boss@vip.example.com")["number"]
+    usual = api.create_ticket(as_=AGENT, requester_email="someone@demo.example.com")["number"]
+
+    assert clock(api, vip_ticket, "first_response")["target_minutes"] == 15
+    assert clock(api, usual, "first_response")["target_minutes"] == 240
+    both = {
+        **body,
+        "overrides": [{"service": "vpn", "organisation": "vip.example.com", "items": [vip]}],
+    }
+    headers = {"If-Match": put.headers["ETag"]}
+    problem(api.call("PUT", "/v1/sla-policies", as_=SUPERVISOR, body=both, headers=headers), 422)

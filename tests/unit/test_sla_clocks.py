@@ -123,3 +123,25 @@ def test_given_a_late_sweep_then_a_breach_stands_for_its_unsent_warning():
     sla = open_clocks(Priority.P2, DEFAULT_POLICY, T0, CALENDARS)
     due = due_now(sla, T0 + minutes(90))
     assert {(d.clock, d.kind) for d in due} == {(FR, "warning"), (FR, "breach")}
+
+
+def test_given_overrides_then_a_service_wins_over_an_organisation_over_the_defaults():
+    from dataclasses import replace
+
+    from chalicelib.domain.sla import Override, Scope, Target
+
+    def p2(first: int) -> dict:
+        return {Priority.P2: Target(Priority.P2, CalendarKind.ALWAYS, first, 60, 240, 5)}
+
+    policy = replace(
+        DEFAULT_POLICY,
+        overrides=(Override(p2(10), organisation="acme.example"), Override(p2(5), service="vpn")),
+    )
+    both = Scope(service="vpn", organisation="acme.example")
+    assert policy.target(Priority.P2, both).first_response_minutes == 5
+    assert (
+        policy.target(Priority.P2, Scope(organisation="acme.example")).first_response_minutes == 10
+    )
+    assert policy.target(Priority.P2, Scope(service="laptop")).first_response_minutes == 60
+    assert policy.target(Priority.P3, both).first_response_minutes == 240  # not overridden
+    assert Scope.of(None, "Ann@Acme.Example").organisation == "acme.example"

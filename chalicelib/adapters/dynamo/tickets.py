@@ -11,7 +11,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.domain.errors import BadRequest
-from chalicelib.domain.sla import CalendarKind, Clock, ClockName, TicketSla
+from chalicelib.domain.sla import CalendarKind, Clock, ClockName, Scope, TicketSla
 from chalicelib.domain.tickets import (
     Channel,
     Event,
@@ -475,6 +475,8 @@ def sla_item(sla: TicketSla) -> dict[str, Any]:
     return {
         "priority": sla.priority.value,
         "policy_version": sla.policy_version,
+        "service": sla.scope.service,
+        "organisation": sla.scope.organisation,
         "clocks": {
             name.value: {
                 "calendar": c.calendar.value,
@@ -493,6 +495,7 @@ def sla_from_item(v: dict[str, Any]) -> TicketSla:
     return TicketSla(
         priority=Priority(v["priority"]),
         policy_version=v["policy_version"],
+        scope=Scope(service=v.get("service"), organisation=v.get("organisation")),
         clocks={
             ClockName(name): Clock(
                 name=ClockName(name),

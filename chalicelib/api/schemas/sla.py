@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.api.schemas.common import Strict
 from chalicelib.api.schemas.tickets import Slug
@@ -61,10 +61,33 @@ class EscalationRules(Strict):
     bump_priority: bool = False
 
 
+class PolicyOverride(Strict):
+    """Targets for one service or one requester organisation (its mail domain)."""
+
+    service: Slug | None = None
+    organisation: Annotated[str, StringConstraints(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")] | None = (
+        None
+    )
+    items: list[Target] = Field(min_length=1, max_length=4)
+
+    @model_validator(mode="after")
+    def one_scope(self) -> "PolicyOverride":
+        if (self.service is None) == (self.organisation is None):
+            raise ValueError("Name either a service or an organisation.")
+        if len({t.priority for t in self.items}) != len(self.items):
+            raise ValueError("At most one target per priority.")
+        return self
+
+
 class SlaPolicies(Strict):
     items: list[Target] = Field(min_length=4, max_length=4)
     pause_on_hold: bool = Field(default=True, description="also pause clocks while on_hold")
     escalation: EscalationRules = Field(default_factory=EscalationRules)
+    overrides: list[PolicyOverride] = Field(
+        default_factory=list,
+        max_length=100,
+        description="a service's targets win over an organisation's, which win over items",
+    )
 
     @field_validator("items")
     @classmethod
