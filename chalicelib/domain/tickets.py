@@ -5,6 +5,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from ulid import ULID
+
 from chalicelib.domain.errors import Conflict
 
 
@@ -227,3 +229,29 @@ class Event:
     occurred_at: datetime
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def new_id() -> str:
+    """Ids are ULIDs: unique without coordination, and they sort by creation time."""
+    return str(ULID())
+
+
+def new_event(
+    ticket: Ticket,
+    kind: str,
+    actor: dict[str, str],
+    *,
+    changes: dict[str, dict[str, Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """An audit event of `ticket`'s current version, stamped with its moment of change."""
+    return Event(
+        id=new_id(),
+        type=kind,
+        tenant=ticket.tenant,
+        ticket=ticket.number,
+        actor=actor,
+        occurred_at=ticket.updated_at,
+        changes=changes or {},
+        data=data or {},
+    )

@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import sla
-from chalicelib.domain.tickets import Event, Priority, Ticket
+from chalicelib.domain.tickets import Event, Priority, Ticket, diff, new_event
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import TicketRepository, VersionConflict
 from chalicelib.services.sla import SlaSettings
-from chalicelib.services.tickets import new_id
 
 SWEEP_ACTOR = {"kind": "system", "id": "sla-sweep", "name": "SLA", "role": "system"}
 _RETRIES = 5
@@ -81,15 +80,31 @@ class SlaSweep:
     def _consequences(
         self, ticket: Ticket, due: list[sla.Due], now: datetime
     ) -> tuple[Ticket, list[Event]]:
+        """The ticket's next version and its events: what was due, and the escalation."""
         assert ticket.sla is not None
         terms = self.settings.effective(ticket.tenant)
         rules = terms.policy.escalation
+        changes: dict[str, Any] = {}
+        if any(d.kind == "breach" for d in due):
+            if rules.raise_tier and ticket.tier < 3:
+                changes["tier"] = ticket.tier + 1
+                group = rules.tier_groups.get(ticket.tier + 1)
+                if group and group != ticket.group:
+                    changes.update(group=group, assignee=None)
+            if rules.bump_priority and ticket.priority in _HIGHER:
+                changes["priority"] = _HIGHER[ticket.priority]
         recorded = sla.record(ticket.sla, due, now)
+        after = replace(ticket.with_changes(changes, now), sla=recorded)
+        if "priority" in changes:
+            change = sla.Change(ticket.status, ticket.status, ticket.priority, after.priority)
+            after = replace(
+                after, sla=sla.advance(recorded, change, terms.policy, now, terms.calendars)
+            )
         events = [
-            self._event(
-                ticket,
-                now,
+            new_event(
+                after,
                 "sla.warning" if d.kind == "warning" else "sla.breached",
+                SWEEP_ACTOR,
                 data={
                     "clock": d.clock.value,
                     "due_at": _iso(ticket.sla.clocks[d.clock].due_at),
@@ -100,57 +115,18 @@ class SlaSweep:
             )
             for d in due
         ]
-        changes: dict[str, Any] = {}
-        if any(d.kind == "breach" for d in due):
-            if rules.raise_tier and ticket.tier < 3:
-                changes["tier"] = ticket.tier + 1
-                group = rules.tier_groups.get(ticket.tier + 1)
-                if group and group != ticket.group:
-                    changes.update(group=group, assignee=None)
-            if rules.bump_priority and ticket.priority in _HIGHER:
-                changes["priority"] = _HIGHER[ticket.priority]
-        after = replace(ticket.with_changes(changes, now), sla=recorded)
-        if "priority" in changes:
-            change = sla.Change(ticket.status, ticket.status, ticket.priority, after.priority)
-            after = replace(
-                after, sla=sla.advance(recorded, change, terms.policy, now, terms.calendars)
-            )
         if changes:
-            moved = {
-                k: {"from": _plain(getattr(ticket, k)), "to": _plain(getattr(after, k))}
-                for k in changes
-            }
             events.append(
-                self._event(
-                    ticket, now, "ticket.escalated", changes=moved, data={"reason": "sla breach"}
+                new_event(
+                    after,
+                    "ticket.escalated",
+                    SWEEP_ACTOR,
+                    changes=diff(ticket, after),
+                    data={"reason": "sla breach"},
                 )
             )
         return after, events
 
-    def _event(
-        self,
-        ticket: Ticket,
-        now: datetime,
-        kind: str,
-        *,
-        changes: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> Event:
-        return Event(
-            id=new_id(),
-            type=kind,
-            tenant=ticket.tenant,
-            ticket=ticket.number,
-            actor=SWEEP_ACTOR,
-            occurred_at=now,
-            changes=changes or {},
-            data=data or {},
-        )
-
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Priority) else value

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from ulid import ULID
-
 from chalicelib.domain import permissions, sla
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
@@ -31,6 +29,8 @@ from chalicelib.domain.tickets import (
     TimeEntry,
     Visibility,
     diff,
+    new_event,
+    new_id,
     priority_for,
 )
 from chalicelib.services.ports import (
@@ -84,10 +84,6 @@ class NewTicket:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
-
-
-def new_id() -> str:
-    return str(ULID())
 
 
 class TicketService:
@@ -441,16 +437,7 @@ class TicketService:
         changes: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
     ) -> Event:
-        return Event(
-            id=new_id(),
-            type=kind,
-            tenant=ticket.tenant,
-            ticket=ticket.number,
-            actor=principal.actor(),
-            occurred_at=ticket.updated_at,
-            changes=changes or {},
-            data=data or {},
-        )
+        return new_event(ticket, kind, principal.actor(), changes=changes, data=data)
 
     def _retrying(self, attempt: Callable[[], R]) -> R:
         for _ in range(_RETRIES):
