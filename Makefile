@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick test lint fmt bench browser
+.PHONY: venv run sla-tick test lint fmt bench browser package deploy
 
 venv: $(STAMP)
 
@@ -28,12 +28,11 @@ browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 test: venv browser
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/cfn-lint infra/template.yaml && $(BIN)/pytest -n 2
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest -n 2 --dist loadgroup
 
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint infra/template.yaml
 
 fmt: venv
 	$(BIN)/ruff check --fix .
@@ -41,3 +40,24 @@ fmt: venv
 
 bench: venv
 	$(BIN)/python -m bench.run
+
+# Deployment (docs/deploy.md). The packaged template is infra/template.yaml merged into what
+# Chalice generates; the test suite lints it and checks its policies against the code.
+STAGE ?= dev
+REGION ?= eu-west-1
+BUILD := build
+
+package: venv
+	rm -rf $(BUILD) && AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template infra/template.yaml $(BUILD)
+	$(BIN)/cfn-lint $(BUILD)/sam.yaml
+	@ls -l $(BUILD)/deployment.zip
+
+# Needs the AWS CLI, credentials for the target account, and an S3 bucket for the artefacts.
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" || (echo "Set ARTIFACT_BUCKET=<an S3 bucket of yours for deployment artefacts>"; exit 2)
+	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.yaml \
+		--s3-bucket $(ARTIFACT_BUCKET) --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
+		--stack-name balie-$(STAGE) --parameter-overrides Stage=$(STAGE) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND

@@ -417,13 +417,22 @@ _KINDS: dict[str, _Kind] = {
 }
 
 
+# Resource types that only mean something deployed. Each says why skipping it locally loses
+# nothing that a local run could have shown.
+DEPLOY_ONLY: dict[str, str] = {
+    "AWS::IAM::ManagedPolicy": "moto does not enforce IAM; tests/deploy checks every policy "
+    "against the AWS calls the code makes",
+}
+
+
 def _plan(template: dict[str, Any]) -> dict[str, _Resource]:
     """The template's resources, refusing anything this module would skip."""
     resources: dict[str, _Resource] = {}
     for logical_id, body in template.get("Resources", {}).items():
-        if "Type" not in body:
+        if "Type" not in body or body["Type"] in DEPLOY_ONLY:
             # A --merge-template patch to a resource `chalice package` generates (a function,
-            # its event source); the laptop stack runs those through chalice local instead.
+            # its event source, its role), or a deploy-only resource (see DEPLOY_ONLY); the
+            # laptop stack runs functions through chalice local instead.
             continue
         kind = _KINDS.get(body["Type"])
         if kind is None:

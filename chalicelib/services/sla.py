@@ -192,6 +192,10 @@ class SlaSettings:
             self._remember(principal.tenant, current.hours, written)
         return written
 
+    def forget(self) -> None:
+        """Drop what this container cached: the next read goes to the table, as when cold."""
+        self._cache.clear()
+
     def ensure_defaults(self, tenant: str, timezone: str) -> None:
         """A new tenant's calendar: office hours in its own timezone, until a supervisor says
         otherwise. Existing settings are left as they are."""

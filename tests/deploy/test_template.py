@@ -1,0 +1,90 @@
+"""The packaged template is valid, complete for the code, and grants no more than it needs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import app
+from chalicelib.adapters.dynamo import keys
+from chalicelib.settings import Settings
+from tests.deploy.conftest import Packaged
+
+pytestmark = pytest.mark.xdist_group("package")
+
+# Settings that name a deployed resource; each must come from the template, not a default.
+RESOURCE_SETTINGS = {
+    "table_name": "Table",
+    "table_stream_arn": "Table",
+    "event_bus_name": "EventBus",
+    "bucket_name": "FilesBucket",
+    "inbound_queue_url": "InboundQueue",
+    "notifications_queue_url": "NotificationsQueue",
+    "user_pool_id": "UserPool",
+    "user_pool_client_id": "UserPoolClient",
+}
+
+
+def test_given_the_packaged_template_then_cfn_lint_finds_nothing(packaged: Packaged):
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run(  # noqa: S603 - our own tool, no shell
+        [str(cfn_lint), str(packaged.template_path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_given_the_settings_then_every_resource_they_name_comes_from_the_template(
+    packaged: Packaged,
+):
+    variables = packaged.template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(RESOURCE_SETTINGS) <= set(Settings.model_fields)
+    for setting, logical_id in RESOURCE_SETTINGS.items():
+        value = variables[f"BALIE_{setting.upper()}"]
+        assert logical_id in str(value), f"{setting} should come from {logical_id}: {value}"
+        assert logical_id in packaged.resources
+
+
+def test_given_the_key_builders_then_every_index_they_name_exists(packaged: Packaged):
+    table = packaged.resources["Table"]["Properties"]
+    declared = {index["IndexName"] for index in table["GlobalSecondaryIndexes"]}
+    used = {getattr(keys, name) for name in dir(keys) if name.startswith("GSI_")}
+    assert used <= declared
+
+
+def test_given_the_app_then_every_handler_is_a_function_with_its_trigger(packaged: Packaged):
+    handlers = {body["Handler"]: body for body in packaged.functions().values()}
+    assert "app.app" in handlers  # the HTTP API
+    for source in app.event_sources:
+        assert f"app.{source.name}" in handlers, source.name
+    for authorizer in app.builtin_auth_handlers:
+        assert any(h.endswith(f".{authorizer.name}") for h in handlers), authorizer.name
+    assert handlers["app.handle_sla_tick"]["Events"]["HandleSlaTickEvent"]["Properties"] == {
+        "Schedule": "rate(1 minute)"
+    }
+    stream = handlers["app.handle_table_stream"]["Events"]["HandleTableStreamDynamodbEventSource"]
+    assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert stream["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_given_every_policy_then_no_wildcard_action_and_data_access_names_its_resources(
+    packaged: Packaged,
+):
+    for function in packaged.functions():
+        for statement in packaged.statements(function):
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            assert not [a for a in actions if "*" in a], (function, actions)
+            if not all(a.startswith("logs:") for a in actions):
+                assert "*" not in str(statement["Resource"]).replace("/index/*", ""), (
+                    function,
+                    statement,
+                )
+
+
+def test_given_the_package_then_lambda_accepts_it_as_a_direct_upload(packaged: Packaged):
+    size = (packaged.directory / "deployment.zip").stat().st_size
+    assert size < 50 * 1024 * 1024, f"deployment.zip is {size / 1e6:.1f} MB"

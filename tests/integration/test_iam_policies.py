@@ -1,0 +1,165 @@
+"""Every AWS call a deployed function makes is allowed by that function's policy.
+
+Each entrypoint runs here against moto while a botocore hook notes the IAM action of every
+call (TransactWriteItems is authorised per item, so it counts as the items' actions) and the
+index a Query reads; the packaged template must grant exactly those, per function.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters.aws import client
+from chalicelib.services.ports import VersionConflict
+from chalicelib.workers import daily, sla_tick
+from chalicelib.workers.table_stream import handle_table_stream_event
+from tests.deploy.conftest import Packaged, packaged  # noqa: F401 - the fixture
+from tests.integration.test_domain_events import stream_records
+from tests.integration.test_tickets_api import AGENT, REQUESTER, patch
+
+pytestmark = pytest.mark.xdist_group("package")
+
+_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+             "ConditionCheck": "ConditionCheckItem"}  # fmt: skip
+
+
+# Lambda's event source mapping reads the stream with the consumer's role, not the code.
+STREAM_READS = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                "dynamodb:ListStreams"}  # fmt: skip
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str | None]] = set()
+
+    def note(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        prefix = model.service_model.signing_name
+        if model.name == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                (kind,) = item
+                self.seen.add((f"{prefix}:{_TRANSACT[kind]}", None))
+            return
+        self.seen.add((f"{prefix}:{model.name}", params.get("IndexName")))
+
+
+@pytest.fixture
+def calls(aws_env: dict[str, str]):
+    """A recorder on the app's own clients; reset between entrypoints by the test."""
+    recorder = Calls()
+    for service in ("dynamodb", "events", "sqs", "cognito-idp"):
+        client(service).meta.events.register("before-parameter-build", recorder.note)
+    return recorder
+
+
+def granted(template: Packaged, *functions: str) -> tuple[set[str], set[str]]:
+    actions: set[str] = set()
+    indexes: set[str] = set()
+    statements = [s for f in functions for s in template.statements(f)]
+    for statement in statements:
+        listed = statement["Action"]
+        actions |= set(listed if isinstance(listed, list) else [listed])
+        resources = statement.get("Resource")
+        for resource in resources if isinstance(resources, list) else [resources]:
+            if isinstance(resource, dict) and "Fn::Sub" in resource:
+                indexes.add(resource["Fn::Sub"].rsplit("/index/", 1)[-1])
+    return actions, indexes
+
+
+def assert_allowed(template: Packaged, seen: set[tuple[str, str | None]], *functions: str):
+    """What the functions that served a request or an event did is what their roles grant."""
+    actions, indexes = granted(template, *functions)
+    assert seen, f"nothing was recorded for {functions}"
+    missing = sorted(action for action, _ in seen if action not in actions)
+    assert not missing, f"{functions} call {missing} without permission"
+    unindexed = sorted(i for _, i in seen if i and i not in indexes and "*" not in indexes)
+    assert not unindexed, f"{functions} query indexes {unindexed} they may not read"
+    # And nothing more: every data action granted is one the code was seen to use (logs and
+    # the stream reads of Lambda's event source mapping aside).
+    unused = {a for a in actions if not a.startswith("logs:")} - {a for a, _ in seen}
+    assert not unused - STREAM_READS, f"{functions} are granted {sorted(unused)} they never use"
+
+
+def test_given_the_api_then_each_of_its_calls_is_granted(api, calls, packaged):  # noqa: F811
+    key = api.call("POST", "/v1/api-keys", as_="admin@demo.example.com",
+                   body={"name": "crm", "role": "agent"}).json_body  # fmt: skip
+    calls.seen.clear()  # the logins above went through the API too, and are recorded below
+    api.sign_out_everyone()
+    wiring.sla_settings().forget()  # a cold container reads the SLA settings
+    number = api.create_ticket()["number"]
+    patch(api, number, {"status": "open", "assignee": AGENT}, 1)
+    for path, body in (
+        ("messages", {"body": "On it"}),
+        ("time", {"minutes": 5}),
+        ("escalate", {"tier": 2, "reason": "network"}),
+    ):
+        assert api.call(
+            "POST", f"/v1/tickets/{number}/{path}", as_=AGENT, body=body
+        ).status_code in (200, 201)
+    for path in ("/v1/tickets", f"/v1/tickets/{number}/messages", f"/v1/tickets/{number}/events",
+                 "/v1/me", "/v1/api-keys", "/v1/business-hours", "/v1/sla-policies"):  # fmt: skip
+        assert (
+            api.call(
+                "GET", path, as_=AGENT if "api-keys" not in path else "admin@demo.example.com"
+            ).status_code
+            == 200
+        )
+    assert api.call("GET", "/v1/tickets", as_=key["key"]).status_code == 200
+    assert api.call("GET", f"/v1/tickets?requester={REQUESTER}", as_=AGENT).status_code == 200
+    assert (
+        api.call("DELETE", f"/v1/api-keys/{key['id']}", as_="admin@demo.example.com").status_code
+        == 204
+    )
+    # The authorizer runs inside each request; its own calls are checked alone below.
+    assert_allowed(packaged, calls.seen, "APIHandler", "Bearer")
+
+
+def test_given_the_authorizer_then_an_api_key_lookup_is_its_only_call(api, calls, packaged):  # noqa: F811
+    from chalicelib.services import identity
+
+    key = api.call("POST", "/v1/api-keys", as_="admin@demo.example.com",
+                   body={"name": "crm", "role": "agent"}).json_body  # fmt: skip
+    calls.seen.clear()
+    identity.authenticate(f"Bearer {key['key']}")
+    assert_allowed(packaged, calls.seen, "Bearer")
+
+
+def test_given_the_schedules_then_the_sweep_and_daily_job_calls_are_granted(
+    api,
+    calls,
+    packaged,  # noqa: F811
+    monkeypatch,
+):
+    now = datetime.now(UTC)
+    number = api.create_ticket(impact="high", urgency="high")["number"]
+    patch(api, number, {"status": "resolved"}, 1)
+    api.create_ticket(impact="high", urgency="high")
+    calls.seen.clear()
+    wiring.sla_settings().forget()
+    # The sweep re-reads a ticket that changed under it: make that happen once.
+    repository = wiring.ticket_service().tickets
+    original_save = repository.save
+
+    def conflict_once(*args):
+        monkeypatch.setattr(repository, "save", original_save)
+        raise VersionConflict()
+
+    monkeypatch.setattr(repository, "save", conflict_once)
+    assert sla_tick.sweep(now + timedelta(hours=1))["breaches"] == 1
+    assert_allowed(packaged, calls.seen, "HandleSlaTick")
+    calls.seen.clear()
+    wiring.sla_settings().forget()
+    assert daily.run(now + timedelta(days=30))["closed"] == {"demo": 1}
+    assert_allowed(packaged, calls.seen, "HandleDaily")
+
+
+def test_given_the_stream_consumer_then_its_calls_are_granted(api, aws_env, calls, packaged):  # noqa: F811
+    api.create_ticket(impact="high", urgency="high")
+    sla_tick.sweep(datetime.now(UTC) + timedelta(hours=1))
+    records = stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])
+    calls.seen.clear()
+    assert handle_table_stream_event({"Records": records}) == {"batchItemFailures": []}
+    assert_allowed(packaged, calls.seen, "HandleTableStream")
+    actions, _ = granted(packaged, "HandleTableStream")
+    assert actions >= STREAM_READS
