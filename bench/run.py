@@ -22,7 +22,7 @@ from math import ceil
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import calendar_ops, imports, mototx
+from bench import calendar_ops, imports, mototx, sla_sweep
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
 from local.seed import seed_people
@@ -36,6 +36,8 @@ WARMUP = 3
 _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
+# What `--only` can pick; without it every section runs.
+SECTIONS = ("imports", "tickets", "calendar", "sla")
 
 _started = time.perf_counter()
 
@@ -196,6 +198,8 @@ def _reset_app_caches() -> None:
     get_settings.cache_clear()
     aws.reset_clients()
     wiring.ticket_service.cache_clear()
+    wiring.sla_settings.cache_clear()
+    wiring.sla_sweep.cache_clear()
     tokens.reset()
 
 
@@ -231,27 +235,36 @@ def _send(client: Any, request: Request, token: str) -> Any:
     return client.http.request(method, path, headers=sent, body=payload)
 
 
-def measure_size(size: int, count: int, faithful_moto: bool) -> dict[str, Any]:
-    from chalice.test import Client
+@contextmanager
+def _stack(label: str) -> Iterator[tuple[CallRecorder, float]]:
+    """A fresh moto stack from infra/template.yaml with the demo people, and a recorder on
+    the app's clients; yields the recorder and how long provisioning took."""
     from moto import mock_aws
 
     with mock_aws():
         from local.provision import provision
 
-        progress(f"{size}: provisioning infra/template.yaml in moto")
+        progress(f"{label}: provisioning infra/template.yaml in moto")
         started = time.perf_counter()
         os.environ.update(provision())
         _reset_app_caches()
         seed_people(PASSWORD)
         provision_s = time.perf_counter() - started
 
-        from app import app
         from chalicelib.adapters import aws
-        from chalicelib.settings import get_settings
 
         recorder = CallRecorder()
         for service in SERVICES:
             recorder.attach(aws.client(service))
+        yield recorder, provision_s
+
+
+def measure_size(size: int, count: int, faithful_moto: bool) -> dict[str, Any]:
+    from chalice.test import Client
+
+    with _stack(str(size)) as (recorder, provision_s):
+        from app import app
+        from chalicelib.settings import get_settings
 
         snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
         with snapshots as guard, _authorizer_tagged(recorder):
@@ -285,6 +298,20 @@ def measure_size(size: int, count: int, faithful_moto: bool) -> dict[str, Any]:
         },
         "operations": results,
     }
+
+
+def measure_sla(sizes: tuple[int, ...], sweeps: int, faithful_moto: bool) -> dict[str, Any]:
+    """The SLA sweep in its own stack, grown through `sizes` (bench/sla_sweep.py)."""
+    with _stack("sla") as (recorder, provision_s):
+        snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
+        with snapshots as guard:
+            try:
+                section = sla_sweep.measure(recorder, progress, sizes, sweeps)
+            finally:
+                gc.unfreeze()
+            guard.check("the SLA sweeps")
+    section["setup"] = {"provision_and_users_s": round(provision_s, 1), **section["setup"]}
+    return section
 
 
 def _measure_operations(
@@ -434,11 +461,57 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _notes(count: int, faithful_moto: bool) -> list[str]:
-    notes = [
-        "import_app_ms: median of fresh `python -X importtime -c 'import app'` runs (one "
-        "discarded warm-up), cumulative time of the `app` line, Lambda-like environment "
-        "(no AWS_ENDPOINT_URL, no moto), .pyc files cached.",
+def _notes(count: int, faithful_moto: bool, sections: set[str]) -> list[str]:
+    notes: list[str] = []
+    if "imports" in sections:
+        notes.append(
+            "import_app_ms: median of fresh `python -X importtime -c 'import app'` runs (one "
+            "discarded warm-up), cumulative time of the `app` line, Lambda-like environment "
+            "(no AWS_ENDPOINT_URL, no moto), .pyc files cached."
+        )
+    if "tickets" in sections:
+        notes += _ticket_notes(count)
+    if "sla" in sections:
+        notes += _sla_notes()
+    if not {"tickets", "sla"} & sections:
+        return notes
+    if faithful_moto:
+        notes.append(
+            "--moto-snapshots: moto deep-copies the table for every item of every "
+            "TransactWriteItems, so write latencies here grow with the table."
+        )
+    else:
+        per_copy = " (moto_transaction_snapshot_ms per copy)" if "tickets" in sections else ""
+        notes.append(
+            "moto deep-copies the whole table once per item of every TransactWriteItems"
+            f"{per_copy}; the bench skips that copy so write latencies are the app's, and "
+            "aborts if any transaction is cancelled. Use --moto-snapshots to keep it."
+        )
+    return notes
+
+
+def _sla_notes() -> list[str]:
+    return [
+        "sla_sweep: one moto stack grown through the sizes; tickets are domain Tickets whose "
+        "clocks come from open_clocks/advance with the demo tenant's calendars, stored as "
+        "ticket_item() builds them (GSI6 keys included). The same 5 are due at `now`; every "
+        "other running clock's next moment is at least 15 minutes later; about 30 % of the "
+        "tickets run no clock (pending, on hold, resolved).",
+        "sla_sweep: the first 1,000 tickets are written with BatchWriteItem, the rest straight "
+        "into moto's table object (bench fixture only: moto builds an item far too slowly "
+        "for 100,000). Before every sweep the 5 due tickets are put back as seeded and the "
+        "settings cache is cleared, so every sweep acts on the same 5 and reads the settings "
+        "as a tick a minute after the last one does.",
+        "sla_sweep: figures are per call of wiring.sla_sweep().run(now), after one unmeasured "
+        "sweep. moto answers each GSI6 Query by sorting and walking the whole table and "
+        "sizing every entry of the shard, so in_aws_calls_median_ms grows with the table "
+        "here; DynamoDB reads only the matching key range. items_read and dynamodb_calls are "
+        "what the app asks for, and sla_sweep_items_read_flat says they do not grow.",
+    ]
+
+
+def _ticket_notes(count: int) -> list[str]:
+    return [
         f"Per operation: {WARMUP} unmeasured warm-up requests, then {count} measured ones, "
         "in-process through chalice.test.Client (authorizer included) against moto "
         "(mock_aws), as agent@demo.example.com with a Cognito ID token.",
@@ -463,19 +536,6 @@ def _notes(count: int, faithful_moto: bool) -> list[str]:
         "The garbage collector is frozen after seeding so that moto's heap is not walked "
         "during measured requests.",
     ]
-    if faithful_moto:
-        notes.append(
-            "--moto-snapshots: moto deep-copies the table for every item of every "
-            "TransactWriteItems, so write latencies here grow with the table."
-        )
-    else:
-        notes.append(
-            "moto deep-copies the whole table once per item of every TransactWriteItems "
-            "(moto_transaction_snapshot_ms per copy); the bench skips that copy so write "
-            "latencies are the app's, and aborts if any transaction is cancelled. "
-            "Use --moto-snapshots to keep it."
-        )
-    return notes
 
 
 @contextmanager
@@ -504,32 +564,63 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="keep moto's whole-table copy per transaction item (slow at 10,000 tickets)",
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"sections to run, comma separated, of {', '.join(SECTIONS)} (default: all)",
+    )
+    parser.add_argument(
+        "--sla-sizes",
+        default=",".join(str(s) for s in sla_sweep.SIZES),
+        help="open tickets at which the SLA sweep is measured, comma separated",
+    )
+    parser.add_argument(
+        "--sla-sweeps", type=int, default=sla_sweep.SWEEPS, help="measured sweeps per size"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sla_sizes = tuple(int(s) for s in args.sla_sizes.split(",") if s.strip())
+    sections = {s.strip() for s in args.only.split(",") if s.strip()}
+    if not sections or sections - set(SECTIONS):
+        parser.error(f"--only takes sections of {', '.join(SECTIONS)}")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 
     with _stdout_for_json() as out, tempfile.TemporaryDirectory() as scratch:
-        progress(f"import app: {args.import_runs} fresh interpreters")
-        cold = imports.measure(args.import_runs)
-        progress(f"import app: {cold['import_app_ms']} ms median")
-        _environment(_moto_jwks(Path(scratch)))
-        results = {
-            str(size): measure_size(size, args.requests, args.moto_snapshots) for size in sizes
-        }
-        reads, constant = _list_reads(results)
-        document = {
+        document: dict[str, Any] = {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
             "machine": _machine(),
-            **cold,
-            "sizes": results,
-            "list_page_items_read_constant": constant,
-            "list_page_reads": reads,
-            "calendar_ops": calendar_ops.measure(),
-            "bench_seconds": round(time.perf_counter() - _started, 1),
-            "notes": _notes(args.requests, args.moto_snapshots),
         }
+        if "imports" in sections:
+            progress(f"import app: {args.import_runs} fresh interpreters")
+            cold = imports.measure(args.import_runs)
+            progress(f"import app: {cold['import_app_ms']} ms median")
+            document.update(cold)
+        _environment(_moto_jwks(Path(scratch)))
+        if "tickets" in sections:
+            results = {
+                str(size): measure_size(size, args.requests, args.moto_snapshots) for size in sizes
+            }
+            reads, constant = _list_reads(results)
+            document.update(
+                {
+                    "sizes": results,
+                    "list_page_items_read_constant": constant,
+                    "list_page_reads": reads,
+                }
+            )
+        if "calendar" in sections:
+            progress("calendar arithmetic")
+            document["calendar_ops"] = calendar_ops.measure()
+        if "sla" in sections:
+            started = time.perf_counter()
+            section = measure_sla(sla_sizes, args.sla_sweeps, args.moto_snapshots)
+            document["sla_sweep_items_read_flat"] = section.pop("items_read_flat")
+            section["section_seconds"] = round(time.perf_counter() - started, 1)
+            document["sla_sweep"] = section
+        document["bench_seconds"] = round(time.perf_counter() - _started, 1)
+        document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)
         out.write("\n")
         progress(f"done in {document['bench_seconds']} s")

@@ -18,11 +18,11 @@ TENANT = "demo"
 # The counter starts at 1000 (DynamoTickets.next_number), so the first ticket is 1001.
 FIRST_NUMBER = 1001
 # BatchWriteItem takes at most 25 items per call.
-_BATCH = 25
+BATCH = 25
 
 AGENTS = {"agent@demo.example.com": 1, "agent2@demo.example.com": 2}
 GROUPS = ("servicedesk", "network", "workplace")
-_SUBJECTS = (
+SUBJECTS = (
     "Printer on 3rd floor jams",
     "VPN drops every few minutes",
     "Cannot log in to the expense portal",
@@ -36,8 +36,8 @@ _SUBJECTS = (
     "Phone not syncing mail",
     "Software install: Visio",
 )
-_TAGS = ("vpn", "printer", "laptop", "email", "onboarding", "access")
-_CATEGORIES = ("hardware", "software", "network", "access")
+TAGS = ("vpn", "printer", "laptop", "email", "onboarding", "access")
+CATEGORIES = ("hardware", "software", "network", "access")
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,11 @@ class SeedResult:
     by_priority: dict[str, int]
 
 
-def _pick(rng: random.Random, weighted: dict[Any, float]) -> Any:
+def pick(rng: random.Random, weighted: dict[Any, float]) -> Any:
     return rng.choices(list(weighted), weights=list(weighted.values()))[0]
 
 
-def _requesters() -> dict[tuple[str, str], float]:
+def requester_weights() -> dict[tuple[str, str], float]:
     people = {
         ("requester@demo.example.com", "Sanne de Vries"): 10.0,
         ("requester2@demo.example.com", "Bram Jansen"): 10.0,
@@ -88,7 +88,7 @@ def generate(count: int, now: datetime) -> Iterator[tuple[Any, Any]]:
     )
 
     rng = random.Random(20261123)  # fixed: both sizes must see the same newest tickets
-    requesters = _requesters()
+    requesters = requester_weights()
     levels = {Level.LOW: 0.4, Level.MEDIUM: 0.45, Level.HIGH: 0.15}
     recent = {
         Status.NEW: 0.25,
@@ -108,20 +108,20 @@ def generate(count: int, now: datetime) -> Iterator[tuple[Any, Any]]:
     for rank in range(count):
         # Half an hour apart with jitter below that, so the order by updated_at is strict.
         updated = now - timedelta(minutes=30 * rank + rng.uniform(0, 29))
-        status = _pick(rng, recent if rank < 150 else older)
+        status = pick(rng, recent if rank < 150 else older)
         created = updated if status == Status.NEW else updated - timedelta(hours=rng.uniform(1, 72))
-        email, name = _pick(rng, requesters)
+        email, name = pick(rng, requesters)
         requester = Person(email=email, name=name)
-        impact, urgency = _pick(rng, levels), _pick(rng, levels)
+        impact, urgency = pick(rng, levels), pick(rng, levels)
         set_by_agent = rng.random() < 0.1
-        priority = _pick(rng, dict.fromkeys(Priority, 1.0)) if set_by_agent else None
+        priority = pick(rng, dict.fromkeys(Priority, 1.0)) if set_by_agent else None
         assignee = None
         if status != Status.NEW or rng.random() < 0.2:
-            assignee = _pick(
+            assignee = pick(
                 rng, {"agent@demo.example.com": 0.45, "agent2@demo.example.com": 0.35, None: 0.2}
             )
-        group = _pick(rng, {"servicedesk": 0.5, "network": 0.25, "workplace": 0.15, None: 0.1})
-        channel = _pick(
+        group = pick(rng, {"servicedesk": 0.5, "network": 0.25, "workplace": 0.15, None: 0.1})
+        channel = pick(
             rng, {Channel.EMAIL: 0.5, Channel.PORTAL: 0.3, Channel.API: 0.1, Channel.PHONE: 0.1}
         )
         done = status in (Status.RESOLVED, Status.CLOSED)
@@ -137,9 +137,9 @@ def generate(count: int, now: datetime) -> Iterator[tuple[Any, Any]]:
             tenant=TENANT,
             number=FIRST_NUMBER + count - 1 - rank,
             version=1 if status == Status.NEW else rng.randint(2, 6),
-            subject=rng.choice(_SUBJECTS),
+            subject=rng.choice(SUBJECTS),
             description="Seeded by bench: a few lines of what the requester wrote.",
-            type=_pick(
+            type=pick(
                 rng,
                 {
                     TicketType.INCIDENT: 0.6,
@@ -161,8 +161,8 @@ def generate(count: int, now: datetime) -> Iterator[tuple[Any, Any]]:
             assignee=assignee,
             group=group,
             tier=AGENTS.get(assignee or "", 1),
-            category=rng.choice((*_CATEGORIES, None)),
-            tags=tuple(rng.sample(_TAGS, rng.randint(0, 2))),
+            category=rng.choice((*CATEGORIES, None)),
+            tags=tuple(rng.sample(TAGS, rng.randint(0, 2))),
             first_response_at=None if status == Status.NEW else created + (updated - created) / 4,
             resolved_at=created + (updated - created) * 0.8 if done else None,
             closed_at=updated if status == Status.CLOSED else None,
@@ -213,11 +213,11 @@ def seed(count: int, now: datetime) -> SeedResult:
             continue
         for item in (ticket_item(ticket), event_item(event)):
             pending.append({"PutRequest": {"Item": to_item(item)}})
-            if len(pending) == _BATCH:
-                written += _write(db, repository.table, pending)
+            if len(pending) == BATCH:
+                written += write_batch(db, repository.table, pending)
                 pending = []
     if pending:
-        written += _write(db, repository.table, pending)
+        written += write_batch(db, repository.table, pending)
     return SeedResult(
         tickets=seeded,
         seconds=time.perf_counter() - started,
@@ -227,7 +227,7 @@ def seed(count: int, now: datetime) -> SeedResult:
     )
 
 
-def _write(db: Any, table: str, requests: list[dict[str, Any]]) -> int:
+def write_batch(db: Any, table: str, requests: list[dict[str, Any]]) -> int:
     batch = {table: requests}
     while batch:
         answer = db.batch_write_item(RequestItems=batch)
