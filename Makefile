@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick test lint fmt bench browser package deploy
+.PHONY: venv run sla-tick tenant-add test lint fmt bench browser package deploy
 
 venv: $(STAMP)
 
@@ -22,6 +22,14 @@ run: venv
 # `make sla-tick AT=2026-11-24T10:00:00Z`; STACK_FILE picks another stack than .local/'s.
 sla-tick: venv
 	@$(BIN)/python -m local.sla_tick $(if $(AT),--at '$(AT)') $(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
+
+# Onboard a customer on the running stack: make tenant-add ID=globex NAME="Globex BV" \
+#   ADDRESS=helpdesk@globex.example.com ADMIN=it@globex.example.com [LOCALE=nl TZ=Europe/Brussels]
+# (API=https://… TOKEN=<operator's ID token> for a deployed stack)
+tenant-add: venv
+	@$(BIN)/python -m local.tenant_add --id '$(ID)' --name '$(NAME)' --address '$(ADDRESS)' \
+		--admin '$(ADMIN)' $(if $(LOCALE),--locale '$(LOCALE)') $(if $(TZ),--timezone '$(TZ)') \
+		$(if $(API),--api '$(API)') $(if $(TOKEN),--token '$(TOKEN)')
 
 # The e2e tests drive Debian's Chromium; installing it is skipped when it is already there.
 browser:

@@ -54,6 +54,8 @@ DEMO_TENANTS: tuple[DemoTenant, ...] = (
             DemoUser("agent2@demo.example.com", "Daan Visser", "agent", 2, ("network",)),
             DemoUser("supervisor@demo.example.com", "Lotte Smit", "supervisor"),
             DemoUser("admin@demo.example.com", "Ruben Mulder", "admin"),
+            # The provider's own staff: onboards new customer tenants (make tenant-add).
+            DemoUser("operator@demo.example.com", "Noor de Wit", "operator"),
         ),
     ),
     DemoTenant(

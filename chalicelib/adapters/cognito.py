@@ -75,13 +75,26 @@ def login(email: str, password: str) -> Tokens:
     )
 
 
+def tenant_of(email: str) -> str | None:
+    """The tenant an address already has an account with, if any."""
+    cognito = _cognito()
+    try:
+        user = cognito.admin_get_user(
+            UserPoolId=get_settings().user_pool_id, Username=username(email)
+        )
+    except cognito.exceptions.UserNotFoundException:
+        return None
+    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+    return attributes.get("custom:tenant")
+
+
 def ensure_user(
     tenant_id: str,
     *,
     email: str,
     name: str,
     role: Role,
-    password: str,
+    password: str | None,
     tier: int | None,
     locale: str,
 ) -> None:
@@ -89,6 +102,8 @@ def ensure_user(
 
     The password is set only for a new account (or one still waiting for its first
     password): re-running a seed must not reset a password its owner has since changed.
+    Without a password the person is invited: Cognito mails a temporary password that must
+    be changed at the first sign-in.
     """
     pool = get_settings().user_pool_id
     user = username(email)
@@ -103,8 +118,10 @@ def ensure_user(
         wanted["custom:tier"] = str(tier)
 
     cognito = _cognito()
-    needs_password = _create_or_reconcile(cognito, pool, user, tenant_id, wanted)
-    if needs_password:
+    needs_password = _create_or_reconcile(
+        cognito, pool, user, tenant_id, wanted, invite=password is None
+    )
+    if needs_password and password is not None:
         try:
             cognito.admin_set_user_password(
                 UserPoolId=pool, Username=user, Password=password, Permanent=True
@@ -120,16 +137,21 @@ def ensure_user(
 
 
 def _create_or_reconcile(
-    cognito: Any, pool: str, user: str, tenant_id: str, wanted: dict[str, str]
+    cognito: Any, pool: str, user: str, tenant_id: str, wanted: dict[str, str], *, invite: bool
 ) -> bool:
     """Make the account's attributes `wanted`; True when it still needs a password."""
+    delivery: dict[str, Any] = (
+        {"DesiredDeliveryMediums": ["EMAIL"]}
+        # A provisioned account gets its password set next: no mail with a temporary one.
+        if invite
+        else {"MessageAction": "SUPPRESS"}
+    )
     try:
         cognito.admin_create_user(
             UserPoolId=pool,
             Username=user,
-            # Accounts are provisioned, not invited: no mail with a temporary password.
-            MessageAction="SUPPRESS",
             UserAttributes=_attributes(wanted),
+            **delivery,
         )
         logger.info("Account created", extra={"tenant": tenant_id})
         return True

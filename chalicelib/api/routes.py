@@ -2,14 +2,27 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import auth, identity, meta, sla, tickets
+from chalicelib.api import auth, identity, meta, sla, tenants, tickets
 from chalicelib.api.openapi import Operation
 
 
 def blueprints() -> list[Blueprint]:
     # The authorizer's blueprint comes first: routes of the others refer to it.
-    return [auth.auth_bp, meta.meta_bp, identity.identity_bp, tickets.tickets_bp, sla.sla_bp]
+    return [
+        auth.auth_bp,
+        meta.meta_bp,
+        identity.identity_bp,
+        tickets.tickets_bp,
+        sla.sla_bp,
+        tenants.tenants_bp,
+    ]
 
 
 def all_operations() -> list[Operation]:
-    return [*meta.OPERATIONS, *identity.OPERATIONS, *tickets.OPERATIONS, *sla.OPERATIONS]
+    return [
+        *meta.OPERATIONS,
+        *identity.OPERATIONS,
+        *tickets.OPERATIONS,
+        *sla.OPERATIONS,
+        *tenants.OPERATIONS,
+    ]

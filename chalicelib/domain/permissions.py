@@ -19,6 +19,7 @@ class Action(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     READ_SLA = "read_sla"
     WRITE_SLA = "write_sla"
+    ONBOARD_TENANTS = "onboard_tenants"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -32,6 +33,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_API_KEYS: Role.ADMIN,
     Action.READ_SLA: Role.AGENT,
     Action.WRITE_SLA: Role.SUPERVISOR,
+    Action.ONBOARD_TENANTS: Role.OPERATOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -10,6 +10,9 @@ class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # The provider's staff (an MSP): admin of their own tenant, and onboards new tenants.
+    # Creating a tenant gives them no access to its data.
+    OPERATOR = "operator"
 
     @property
     def rank(self) -> int:
@@ -19,7 +22,7 @@ class Role(StrEnum):
         return self.rank >= other.rank
 
 
-_RANK = {Role.REQUESTER: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+_RANK = {Role.REQUESTER: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3, Role.OPERATOR: 4}
 
 
 def highest_role(names: list[str]) -> Role | None:

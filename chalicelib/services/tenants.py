@@ -1,10 +1,16 @@
 """Tenants: the customer organisations one deployment serves."""
 
 import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.adapters import cognito
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
-from chalicelib.domain.errors import Invalid
+from chalicelib.domain import permissions
+from chalicelib.domain.errors import Conflict, Invalid
+from chalicelib.domain.permissions import Action
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.services import users
 from chalicelib.services.sla import SlaSettings
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,30}$")
@@ -22,6 +28,7 @@ def ensure_tenant(
     sla: SlaSettings,
     auto_close_days: int = 7,
     tenants: DynamoTenants | None = None,
+    new: bool = False,
 ) -> None:
     """Create or update a tenant; running it twice with the same values changes nothing."""
     if not TENANT_ID.match(tenant_id):
@@ -43,5 +50,63 @@ def ensure_tenant(
         "groups": sorted(groups),
         "auto_close_days": auto_close_days,
     }
-    (tenants or DynamoTenants()).put(tenant_id, settings, inbound_addresses, groups)
+    (tenants or DynamoTenants()).put(tenant_id, settings, inbound_addresses, groups, new=new)
     sla.ensure_defaults(tenant_id, timezone)
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    tenant: str
+    admin: str
+    mail_setup: list[str]
+
+
+def onboard_tenant(
+    operator: Principal,
+    *,
+    tenant_id: str,
+    name: str,
+    locale: str,
+    timezone: str,
+    inbound_address: str,
+    admin_email: str,
+    admin_name: str,
+    sla: SlaSettings,
+    region: str,
+) -> Onboarded:
+    """A new customer organisation: its tenant, its mail address and an invited admin.
+
+    The operator gets no access to the new tenant; its admin is mailed a temporary password.
+    """
+    permissions.require(operator, Action.ONBOARD_TENANTS)
+    # Checked first, so that a taken address leaves no tenant without an admin behind.
+    if cognito.tenant_of(admin_email) is not None:
+        raise Conflict("The admin's e-mail address already has an account; choose another.")
+    ensure_tenant(
+        tenant_id,
+        name=name,
+        locale=locale,
+        timezone=timezone,
+        inbound_addresses=[inbound_address],
+        groups=["servicedesk"],
+        sla=sla,
+        new=True,
+    )
+    users.ensure_user(
+        tenant_id, email=admin_email, name=admin_name, role=Role.ADMIN, password=None, locale=locale
+    )
+    return Onboarded(tenant_id, admin_email.lower(), mail_setup(inbound_address, region))
+
+
+def mail_setup(address: str, region: str) -> list[str]:
+    """What the operator does in SES and DNS before mail to `address` reaches Balie."""
+    domain = address.rsplit("@", 1)[-1].lower()
+    return [
+        f"In Amazon SES ({region}), verify the domain {domain} and publish the DKIM records "
+        "SES shows you, so that Balie's replies from it are signed.",
+        f"Point the MX record of {domain} (or of a subdomain you forward from) to "
+        f"inbound-smtp.{region}.amazonaws.com.",
+        f"Add {address} as a recipient of the receipt rule that stores mail in the stack's "
+        "bucket and notifies its inbound topic.",
+        f"Send a test message to {address} and look for the new ticket in the agent workspace.",
+    ]

@@ -14,14 +14,15 @@ def ensure_user(
     email: str,
     name: str,
     role: Role,
-    password: str,
+    password: str | None,
     tier: int | None = None,
     groups: list[str] | None = None,
     locale: str = "en",
 ) -> None:
     """Make the account, its role group and its profile what is asked; a rerun changes nothing.
 
-    The password only applies to a new account (see adapters.cognito.ensure_user).
+    The password only applies to a new account; without one the person is invited by mail
+    (see adapters.cognito.ensure_user).
     """
     address = cognito.username(email)
     cognito.ensure_user(

@@ -66,3 +66,30 @@ def test_given_a_running_stack_when_ctrl_c_then_everything_it_started_stops(
     assert "Balie stopped." in running.output()
     assert [pid for pid in started if alive(pid)] == []
     assert [port for port in running.ports if listening(port)] == []
+
+
+def test_given_the_stack_when_make_tenant_add_then_the_new_tenants_admin_is_invited(
+    stack: Stack,
+):
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import REPO_ROOT
+
+    done = subprocess.run(  # noqa: S603 - our own command, no shell
+        [sys.executable, "-m", "local.tenant_add", "--stack-file", str(stack.stack_file),
+         "--id", "initech", "--name", "Initech", "--address", "help@initech.example.com",
+         "--admin", "admin@initech.example.com"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"admin_invited": true' in done.stdout
+    assert "inbound-smtp" in done.stderr
+    again = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "local.tenant_add", "--stack-file", str(stack.stack_file),
+         "--id", "initech", "--name", "Initech", "--address", "help@initech.example.com",
+         "--admin", "other@initech.example.com"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "exists already" in again.stderr

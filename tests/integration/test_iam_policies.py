@@ -111,6 +111,12 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, calls, packaged): 
         api.call("DELETE", f"/v1/api-keys/{key['id']}", as_="admin@demo.example.com").status_code
         == 204
     )
+    onboard = {"id": "globex", "name": "Globex", "inbound_address": "hd@globex.example.com",
+               "admin_email": "it@globex.example.com", "admin_name": "Ilse"}  # fmt: skip
+    assert (
+        api.call("POST", "/v1/tenants", as_="operator@demo.example.com", body=onboard).status_code
+        == 201
+    )
     # The authorizer runs inside each request; its own calls are checked alone below.
     assert_allowed(packaged, calls.seen, "APIHandler", "Bearer")
 

@@ -23,7 +23,7 @@ def demo_tickets():
 def test_given_a_fresh_stack_when_seeded_twice_then_the_same_demo_data(aws_env):
     logins = seed_demo()
     first = demo_tickets()
-    assert len(logins) == 9
+    assert len(logins) == 10
     statuses = {status for _, status, _ in first.values()}
     assert {"new", "open", "pending", "resolved", "closed"} <= statuses
 

@@ -6,6 +6,7 @@ from typing import Any
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
+from chalicelib.domain.errors import Conflict
 from chalicelib.settings import get_settings
 
 
@@ -39,24 +40,31 @@ class DynamoTenants:
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def put(
-        self, tenant: str, settings: dict[str, Any], addresses: list[str], groups: list[str]
+        self,
+        tenant: str,
+        settings: dict[str, Any],
+        addresses: list[str],
+        groups: list[str],
+        *,
+        new: bool = False,
     ) -> None:
         """Tenant, its groups and its inbound addresses in one transaction.
 
         An address already claimed by another tenant fails the whole write: mail for one
-        address must reach exactly one tenant.
+        address must reach exactly one tenant. With `new`, so does an existing tenant.
         """
+        tenant_item: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": to_item({**keys.tenant_key(tenant), **settings}),
+        }
+        if new:
+            tenant_item["ConditionExpression"] = "attribute_not_exists(PK)"
         items: list[dict[str, Any]] = [
+            {"Put": tenant_item},
             {
                 "Put": {
                     "TableName": self.table,
                     "Item": to_item({**keys.tenant_registry_key(tenant), "tenant": tenant}),
-                }
-            },
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item({**keys.tenant_key(tenant), **settings}),
                 }
             },
         ]
@@ -69,7 +77,7 @@ class DynamoTenants:
             }
             for g in groups
         ]
-        items += [
+        claims = [
             {
                 "Put": {
                     "TableName": self.table,
@@ -82,4 +90,17 @@ class DynamoTenants:
             }
             for a in addresses
         ]
-        client("dynamodb").transact_write_items(TransactItems=items)
+        db = client("dynamodb")
+        try:
+            db.transact_write_items(TransactItems=items + claims)
+        except db.exceptions.TransactionCanceledException as exc:
+            codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise Conflict(f"Tenant {tenant} exists already.") from None
+            taken = [a for a, c in zip(addresses, codes[len(items) :], strict=False)
+                     if c == "ConditionalCheckFailed"]  # fmt: skip
+            if taken:
+                raise Conflict(
+                    f"{', '.join(taken)} already receives another tenant's mail."
+                ) from None
+            raise

@@ -1,0 +1,27 @@
+"""Onboarding a tenant (an MSP's operator)."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StringConstraints
+
+from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.tickets import Email, Name
+
+TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")]
+
+
+class TenantCreate(Strict):
+    id: TenantId
+    name: Name
+    locale: Literal["nl", "en"] = "en"
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "Europe/Amsterdam"
+    inbound_address: Email
+    admin_email: Email
+    admin_name: Name
+
+
+class TenantCreated(BaseModel):
+    id: str
+    admin_email: str
+    admin_invited: bool
+    mail_setup: list[str]

@@ -1,0 +1,53 @@
+"""Tenant onboarding for the provider's operators."""
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.auth import bearer
+from chalicelib.api.errors import handled
+from chalicelib.api.http import json_response, location, parse_body
+from chalicelib.api.openapi import Operation
+from chalicelib.api.principal import current_principal
+from chalicelib.api.schemas.tenants import TenantCreate, TenantCreated
+from chalicelib.services.tenants import onboard_tenant
+from chalicelib.settings import get_settings
+from chalicelib.wiring import sla_settings
+
+tenants_bp = Blueprint(__name__)
+
+
+@tenants_bp.route("/v1/tenants", methods=["POST"], authorizer=bearer, content_types=["*/*"])
+@handled
+def create_tenant() -> Response:
+    request = tenants_bp.current_request
+    body = parse_body(request, TenantCreate)
+    done = onboard_tenant(
+        current_principal(request),
+        tenant_id=body.id,
+        name=body.name,
+        locale=body.locale,
+        timezone=body.timezone,
+        inbound_address=body.inbound_address,
+        admin_email=body.admin_email,
+        admin_name=body.admin_name,
+        sla=sla_settings(),
+        region=get_settings().region,
+    )
+    created = TenantCreated(
+        id=done.tenant, admin_email=done.admin, admin_invited=True, mail_setup=done.mail_setup
+    )
+    return json_response(
+        created, status=201, headers={"Location": location(request, f"/v1/tenants/{done.tenant}")}
+    )
+
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        "/v1/tenants",
+        "Onboard a tenant and invite its admin (operator)",
+        {201: TenantCreated},
+        body=TenantCreate,
+        errors=(400, 403, 409, 413, 415, 422),
+        tag="tenants",
+    )
+]
