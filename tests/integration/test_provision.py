@@ -132,13 +132,19 @@ def test_given_the_table_when_provisioned_then_pitr_and_ttl_are_on(env: dict[str
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
 
 
-def test_given_the_pool_when_provisioned_then_it_has_the_four_role_groups_by_precedence(
+def test_given_the_pool_when_provisioned_then_it_has_the_role_groups_by_precedence(
     env: dict[str, str],
 ):
     groups = aws("cognito-idp").list_groups(UserPoolId=env["BALIE_USER_POOL_ID"])["Groups"]
 
     by_precedence = sorted(groups, key=lambda g: g["Precedence"])
-    assert [g["GroupName"] for g in by_precedence] == ["admin", "supervisor", "agent", "requester"]
+    assert [g["GroupName"] for g in by_precedence] == [
+        "operator",
+        "admin",
+        "supervisor",
+        "agent",
+        "requester",
+    ]
 
 
 def test_given_the_pool_when_provisioned_then_its_settings_come_from_the_template(
@@ -361,9 +367,9 @@ def test_given_a_resource_type_provision_does_not_know_then_nothing_is_created(
     fake_aws: None, tmp_path: Path
 ):
     template = load_template()
-    template["Resources"]["Topic"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    template["Resources"]["Stream"] = {"Type": "AWS::Kinesis::Stream", "Properties": {}}
 
-    with pytest.raises(ProvisionError, match="AWS::SNS::Topic"):
+    with pytest.raises(ProvisionError, match="AWS::Kinesis::Stream"):
         provision(template_path=write_template(tmp_path, template))
 
     assert aws("dynamodb").list_tables()["TableNames"] == []

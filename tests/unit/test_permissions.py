@@ -71,8 +71,14 @@ def test_given_a_requester_then_internal_notes_and_fields_stay_hidden():
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_given_each_role_then_only_admins_manage_api_keys(role):
-    assert permissions.allows(person(role), Action.MANAGE_API_KEYS) == (role == Role.ADMIN)
+def test_given_each_role_then_only_admins_and_up_manage_api_keys(role):
+    expected = role in (Role.ADMIN, Role.OPERATOR)
+    assert permissions.allows(person(role), Action.MANAGE_API_KEYS) == expected
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_given_each_role_then_only_operators_onboard_tenants(role):
+    assert permissions.allows(person(role), Action.ONBOARD_TENANTS) == (role == Role.OPERATOR)
 
 
 def test_given_a_requester_when_filing_for_someone_else_then_forbidden():
