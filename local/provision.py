@@ -422,6 +422,15 @@ _KINDS: dict[str, _Kind] = {
 DEPLOY_ONLY: dict[str, str] = {
     "AWS::IAM::ManagedPolicy": "moto does not enforce IAM; tests/deploy checks every policy "
     "against the AWS calls the code makes",
+    "AWS::CloudWatch::Alarm": "nothing locally emits the Lambda, API Gateway, SQS or DynamoDB "
+    "metrics they watch; tests/deploy/test_operations.py checks what each one watches and "
+    "that it notifies the alarm topic",
+    "AWS::CloudWatch::Dashboard": "graphs of deployed metrics only; tests/deploy checks that "
+    "its body is valid JSON naming every function",
+    "AWS::SNS::Topic": "its one use is the alarm topic, which only deployed alarms publish to; "
+    "if the app itself ever publishes to SNS, teach _KINDS to create topics instead",
+    "AWS::SNS::Subscription": "e-mails the alarm topic to an operator (parameter AlarmEmail, "
+    "a template Condition); a local stack has no alarms to send",
 }
 
 
