@@ -65,6 +65,10 @@ def test_given_the_app_then_every_handler_is_a_function_with_its_trigger(package
     stream = handlers["app.handle_table_stream"]["Events"]["HandleTableStreamDynamodbEventSource"]
     assert stream["Properties"]["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
     assert stream["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # A batch given up on is kept for inspection, never dropped.
+    assert stream["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["TableStreamFailureQueue", "Arn"]
+    }
 
 
 def test_given_every_policy_then_no_wildcard_action_and_data_access_names_its_resources(
