@@ -201,34 +201,22 @@ class DynamoTickets:
 
     def resolved_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]:
         """Resolved tickets untouched since `cutoff`: the status index sorts by last change."""
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": keys.GSI_STATUS,
-            "KeyConditionExpression": "#pk = :pk AND #sk < :cutoff",
-            "ExpressionAttributeNames": {
-                "#pk": f"{keys.GSI_STATUS}PK",
-                "#sk": f"{keys.GSI_STATUS}SK",
-            },
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.status_pk(tenant, Status.RESOLVED.value), ":cutoff": iso(cutoff)}
-            ),
-        }
-        yield from self._all_pages(params)
+        partition = keys.status_pk(tenant, Status.RESOLVED.value)
+        return self._before(keys.GSI_STATUS, partition, iso(cutoff))
 
     def due(self, shard: int, now: datetime) -> Iterator[Ticket]:
         """Tickets of one due-index shard whose next SLA moment is at or before `now`."""
+        # Every entry of `now` sorts before "<now>#~": "#T#…" < "#~".
+        return self._before(keys.GSI_SLA_DUE, keys.sla_due_pk(shard), f"{iso(now)}#~")
+
+    def _before(self, index: str, partition: str, bound: str) -> Iterator[Ticket]:
+        """Every ticket of an index partition whose sort key is below `bound`, all pages."""
         params: dict[str, Any] = {
             "TableName": self.table,
-            "IndexName": keys.GSI_SLA_DUE,
+            "IndexName": index,
             "KeyConditionExpression": "#pk = :pk AND #sk < :bound",
-            "ExpressionAttributeNames": {
-                "#pk": f"{keys.GSI_SLA_DUE}PK",
-                "#sk": f"{keys.GSI_SLA_DUE}SK",
-            },
-            # Every entry of `now` sorts before "<now>#~": "#T#…" < "#~".
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.sla_due_pk(shard), ":bound": f"{iso(now)}#~"}
-            ),
+            "ExpressionAttributeNames": {"#pk": f"{index}PK", "#sk": f"{index}SK"},
+            "ExpressionAttributeValues": to_item({":pk": partition, ":bound": bound}),
         }
         yield from self._all_pages(params)
 
