@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick tenant-add test lint fmt bench browser package deploy
+.PHONY: venv run sla-tick tenant-add test lint fmt bench cost browser package deploy
 
 venv: $(STAMP)
 
@@ -49,6 +49,10 @@ fmt: venv
 bench: venv
 	$(BIN)/python -m bench.run
 
+# What Balie costs on AWS per 1,000 tickets, from measured calls (README.md, Cost).
+cost: venv
+	@$(BIN)/python -m bench.cost
+
 # Deployment (docs/deploy.md). The packaged template is infra/template.yaml merged into what
 # Chalice generates; the test suite lints it and checks its policies against the code.
 STAGE ?= dev
@@ -67,5 +71,7 @@ deploy: package
 	aws cloudformation package --region $(REGION) --template-file $(BUILD)/sam.yaml \
 		--s3-bucket $(ARTIFACT_BUCKET) --output-template-file $(BUILD)/packaged.yaml
 	aws cloudformation deploy --region $(REGION) --template-file $(BUILD)/packaged.yaml \
-		--stack-name balie-$(STAGE) --parameter-overrides Stage=$(STAGE) \
+		--stack-name balie-$(STAGE) \
+		--parameter-overrides Stage=$(STAGE) Monitoring=$(or $(MONITORING),alarms) \
+		$(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND

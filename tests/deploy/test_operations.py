@@ -179,7 +179,12 @@ def test_given_an_alarm_email_then_it_is_subscribed_only_when_set(packaged: Pack
     (subscription,) = subscriptions
     assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
     condition = packaged.template["Conditions"][subscription["Condition"]]
-    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    assert condition == {
+        "Fn::And": [
+            {"Condition": "HasAlarms"},
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        ]
+    }
 
 
 def test_given_the_dashboard_then_its_body_is_json_naming_every_function_and_alarm(
@@ -236,3 +241,14 @@ def test_given_the_dashboard_then_its_body_is_json_naming_every_function_and_ala
         assert any(
             schema in e and f'MetricName="{metric}"' in e and service in e for e in expressions
         ), metric
+
+
+def test_given_the_monitoring_setting_then_alarms_and_dashboard_follow_it(packaged: Packaged):
+    """CloudWatch bills them monthly even for an idle stack, so the owner chooses."""
+    setting = packaged.template["Parameters"]["Monitoring"]
+    assert setting["AllowedValues"] == ["none", "alarms", "full"]
+    for body in packaged.resources.values():
+        if body["Type"] in ("AWS::CloudWatch::Alarm", "AWS::SNS::Topic"):
+            assert body.get("Condition") == "HasAlarms"
+        if body["Type"] == "AWS::CloudWatch::Dashboard":
+            assert body.get("Condition") == "HasDashboard"
