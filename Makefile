@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick tenant-add test lint fmt bench cost browser package deploy
+.PHONY: venv run sla-tick restore-drill tenant-add test lint fmt bench cost browser package deploy
 
 venv: $(STAMP)
 
@@ -22,6 +22,13 @@ run: venv
 # `make sla-tick AT=2026-11-24T10:00:00Z`; STACK_FILE picks another stack than .local/'s.
 sla-tick: venv
 	@$(BIN)/python -m local.sla_tick $(if $(AT),--at '$(AT)') $(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
+
+# Export one tenant of the running `make run` stack to S3, restore it into a fresh table made
+# from infra/template.yaml and verify the copy (docs/backup-restore.md), e.g.
+# `make restore-drill TENANT=demo`; KEEP=1 leaves the restored table, STACK_FILE as above.
+restore-drill: venv
+	@$(BIN)/python -m local.restore_drill --tenant '$(or $(TENANT),demo)' $(if $(KEEP),--keep) \
+		$(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
 
 # Onboard a customer on the running stack: make tenant-add ID=globex NAME="Globex BV" \
 #   ADDRESS=helpdesk@globex.example.com ADMIN=it@globex.example.com [LOCALE=nl TZ=Europe/Brussels]
