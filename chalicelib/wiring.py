@@ -4,11 +4,13 @@ Lambda container. The only module that picks adapters for the services' ports.""
 from datetime import UTC, datetime
 from functools import cache
 
+from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
+from chalicelib.services.gdpr import GdprService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
@@ -44,3 +46,9 @@ def ticket_service() -> TicketService:
         clock=utc_now,
         idempotency_hours=settings.idempotency_hours,
     )
+
+
+@cache
+def gdpr_service() -> GdprService:
+    # The ticket repository also reads the requester index, the records and the profiles.
+    return GdprService(ticket_service().tickets, Accounts(), clock=utc_now)

@@ -190,3 +190,20 @@ def _ensure_role_group(cognito: Any, pool: str, user: str, role: Role) -> None:
 
 def _attributes(values: dict[str, str]) -> list[dict[str, str]]:
     return [{"Name": k, "Value": v} for k, v in values.items()]
+
+
+class Accounts:
+    """Sign-in accounts as the GDPR service sees them (services.ports.Accounts)."""
+
+    def delete(self, tenant: str, email: str) -> bool:
+        """Delete the account of `email` if it belongs to `tenant`; whether one was deleted."""
+        if tenant_of(email) != tenant:
+            return False
+        cognito = _cognito()
+        try:
+            cognito.admin_delete_user(
+                UserPoolId=get_settings().user_pool_id, Username=username(email)
+            )
+        except cognito.exceptions.UserNotFoundException:
+            return False
+        return True

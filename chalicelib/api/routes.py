@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import auth, identity, meta, sla, tenants, tickets
+from chalicelib.api import auth, gdpr, identity, meta, sla, tenants, tickets
 from chalicelib.api.openapi import Operation
 
 
@@ -15,6 +15,7 @@ def blueprints() -> list[Blueprint]:
         tickets.tickets_bp,
         sla.sla_bp,
         tenants.tenants_bp,
+        gdpr.gdpr_bp,
     ]
 
 
@@ -25,4 +26,5 @@ def all_operations() -> list[Operation]:
         *tickets.OPERATIONS,
         *sla.OPERATIONS,
         *tenants.OPERATIONS,
+        *gdpr.OPERATIONS,
     ]

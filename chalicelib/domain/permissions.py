@@ -20,6 +20,7 @@ class Action(StrEnum):
     READ_SLA = "read_sla"
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
+    MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -34,6 +35,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_SLA: Role.AGENT,
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
+    Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -91,6 +91,35 @@ class TicketRepository(Protocol):
     def resolved_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]: ...
 
 
+class PersonalData(Protocol):
+    """Where a requester's personal data lives, for GDPR access and erasure."""
+
+    def requester_tickets(self, tenant: str, email: str) -> Iterator[Ticket]: ...
+
+    def get(self, tenant: str, number: int) -> Ticket | None: ...
+
+    def records(self, tenant: str, number: int) -> list[Message | Event | TimeEntry]: ...
+
+    def append_event(self, event: Event) -> None: ...
+
+    def rewrite(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        records: list[Message | Event | TimeEntry],
+    ) -> None: ...
+
+    def profile_role(self, tenant: str, email: str) -> str | None: ...
+
+    def delete_profile(self, tenant: str, email: str) -> bool: ...
+
+
+class Accounts(Protocol):
+    """Sign-in accounts: erase one, if it belongs to the tenant; True when one was removed."""
+
+    def delete(self, tenant: str, email: str) -> bool: ...
+
+
 class Directory(Protocol):
     """Who works at a tenant: validates assignees and groups."""
 

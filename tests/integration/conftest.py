@@ -25,6 +25,7 @@ def reset_caches() -> None:
     wiring.sla_settings.cache_clear()
     wiring.sla_sweep.cache_clear()
     wiring.tenants.cache_clear()
+    wiring.gdpr_service.cache_clear()
     meta.document.cache_clear()
     tokens.reset()
 

@@ -111,6 +111,10 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, calls, packaged): 
         api.call("DELETE", f"/v1/api-keys/{key['id']}", as_="admin@demo.example.com").status_code
         == 204
     )
+    # GDPR access and erasure: the requester's tickets, records, profile and Cognito account.
+    admin = "admin@demo.example.com"
+    assert api.call("GET", f"/v1/requesters/{REQUESTER}/export", as_=admin).status_code == 200
+    assert api.call("DELETE", f"/v1/requesters/{REQUESTER}", as_=admin).status_code == 204
     onboard = {"id": "globex", "name": "Globex", "inbound_address": "hd@globex.example.com",
                "admin_email": "it@globex.example.com", "admin_name": "Ilse"}  # fmt: skip
     assert (

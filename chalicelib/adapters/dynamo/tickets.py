@@ -40,6 +40,8 @@ from chalicelib.settings import get_settings
 # how many tickets the tenant has; a sparse page simply comes back shorter, with a cursor.
 _MAX_ROUNDS = 4
 
+_MAX_TRANSACTION = 100  # items in one TransactWriteItems
+
 _CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
 
@@ -228,6 +230,83 @@ class DynamoTickets:
             if "LastEvaluatedKey" not in answer:
                 return
             params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+    # --- personal data (GDPR access and erasure) -------------------------------------------
+
+    def requester_tickets(self, tenant: str, email: str) -> Iterator[Ticket]:
+        """Every ticket a requester filed in a tenant: all pages of the requester index."""
+        partition = keys.requester_pk(tenant, email.lower())
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": keys.GSI_REQUESTER,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": f"{keys.GSI_REQUESTER}PK"},
+            "ExpressionAttributeValues": to_item({":pk": partition}),
+        }
+        yield from self._all_pages(params)
+
+    def records(self, tenant: str, number: int) -> list[Message | Event | TimeEntry]:
+        """Everything a ticket recorded (messages, events, time entries), all pages."""
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.ticket_pk(tenant, number)}),
+            "ConsistentRead": True,
+        }
+        readers = {"message": message_from_item, "event": event_from_item, "time": time_from_item}
+        found: list[Message | Event | TimeEntry] = []
+        while True:
+            answer = self._db.query(**params)
+            for item in answer.get("Items", []):
+                values = from_item(item)
+                reader = readers.get(values.get("kind", ""))
+                if reader:
+                    found.append(reader(values))
+            if "LastEvaluatedKey" not in answer:
+                return found
+            params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+    def append_event(self, event: Event) -> None:
+        """An audit event that changes nothing on the ticket (an export, for instance)."""
+        self._db.put_item(TableName=self.table, Item=to_item(event_item(event)))
+
+    def rewrite(
+        self,
+        ticket: Ticket,
+        expected_version: int,
+        records: list[Message | Event | TimeEntry],
+    ) -> None:
+        """Save a new version that rewrites existing records in place (same keys).
+
+        A transaction holds at most 100 items: records beyond what fits beside the ticket are
+        overwritten first. Rewriting is idempotent, so if the final conditional write fails
+        the caller simply reads again and repeats.
+        """
+        room = _MAX_TRANSACTION - 1
+        head, tail = records[-room:] if records else [], records[:-room] if records else []
+        for start in range(0, len(tail), _MAX_TRANSACTION):
+            chunk = tail[start : start + _MAX_TRANSACTION]
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": to_item(record_item(r))}}
+                    for r in chunk
+                ]
+            )
+        self.save(ticket, expected_version, head)
+
+    def profile_role(self, tenant: str, email: str) -> str | None:
+        item = self._db.get_item(
+            TableName=self.table, Key=to_item(keys.user_key(tenant, email.lower()))
+        ).get("Item")
+        return from_item(item).get("role") if item else None
+
+    def delete_profile(self, tenant: str, email: str) -> bool:
+        answer = self._db.delete_item(
+            TableName=self.table,
+            Key=to_item(keys.user_key(tenant, email.lower())),
+            ReturnValues="ALL_OLD",
+        )
+        return bool(answer.get("Attributes"))
 
     def messages(
         self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None
@@ -578,3 +657,15 @@ def time_item(entry: TimeEntry) -> dict[str, Any]:
         "author": entry.author,
         "created_at": iso(entry.created_at),
     }
+
+
+def time_from_item(v: dict[str, Any]) -> TimeEntry:
+    return TimeEntry(
+        id=v["id"],
+        tenant=v["tenant"],
+        ticket=v["ticket"],
+        minutes=v["minutes"],
+        note=v["note"],
+        author=v["author"],
+        created_at=datetime.fromisoformat(v["created_at"]),
+    )

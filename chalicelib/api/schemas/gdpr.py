@@ -1,0 +1,63 @@
+"""A requester's personal data as exported for a GDPR access request."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ExportedPerson(BaseModel):
+    email: str
+    name: str
+
+
+class ExportedAuthor(BaseModel):
+    name: str | None
+    role: str | None
+
+
+class ExportedMessage(BaseModel):
+    id: str
+    author: ExportedAuthor
+    from_requester: bool
+    body: str
+    channel: str
+    created_at: datetime
+
+
+class ExportedEvent(BaseModel):
+    type: str
+    occurred_at: datetime
+    by_requester: bool
+    changes: dict[str, Any]
+
+
+class ExportedTicket(BaseModel):
+    number: int
+    subject: str
+    description: str
+    type: str
+    status: str
+    priority: str
+    impact: str
+    urgency: str
+    channel: str
+    category: str | None
+    service: str | None
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    messages: list[ExportedMessage] = Field(description="public messages only")
+    events: list[ExportedEvent] = Field(description="the events about the request itself")
+    attachments: list[dict[str, Any]] = Field(description="links to the files; none yet")
+    ratings: list[dict[str, Any]] = Field(description="satisfaction ratings; none yet")
+
+
+class RequesterExport(BaseModel):
+    requester: ExportedPerson
+    tenant: str
+    exported_at: datetime
+    tickets: list[ExportedTicket]
