@@ -420,6 +420,9 @@ _KINDS: dict[str, _Kind] = {
 # Resource types that only mean something deployed. Each says why skipping it locally loses
 # nothing that a local run could have shown.
 DEPLOY_ONLY: dict[str, str] = {
+    "AWS::Logs::LogGroup": "the functions run in chalice local, whose logs go to the terminal",
+    "AWS::ApiGateway::GatewayResponse": "chalice local answers for API Gateway itself; "
+    "tests/deploy checks each response is a problem document",
     "AWS::IAM::ManagedPolicy": "moto does not enforce IAM; tests/deploy checks every policy "
     "against the AWS calls the code makes",
     "AWS::CloudWatch::Alarm": "nothing locally emits the Lambda, API Gateway, SQS or DynamoDB "

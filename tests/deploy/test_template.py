@@ -92,3 +92,36 @@ def test_given_every_policy_then_no_wildcard_action_and_data_access_names_its_re
 def test_given_the_package_then_lambda_accepts_it_as_a_direct_upload(packaged: Packaged):
     size = (packaged.directory / "deployment.zip").stat().st_size
     assert size < 50 * 1024 * 1024, f"deployment.zip is {size / 1e6:.1f} MB"
+
+
+def test_given_every_function_then_its_logs_expire(packaged: Packaged):
+    groups = {
+        body["Properties"]["LogGroupName"]["Fn::Sub"]: body["Properties"]
+        for body in packaged.resources.values()
+        if body["Type"] == "AWS::Logs::LogGroup"
+    }
+    for function in packaged.functions():
+        group = groups[f"/aws/lambda/${{{function}}}"]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize(
+    "kind", ["UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
+             "DEFAULT_4XX", "DEFAULT_5XX"],
+)  # fmt: skip
+def test_given_api_gateways_own_answers_then_they_are_problem_documents(packaged, kind):
+    import json
+
+    (response,) = [
+        body["Properties"]
+        for body in packaged.resources.values()
+        if body["Type"] == "AWS::ApiGateway::GatewayResponse"
+        and body["Properties"]["ResponseType"] == kind
+    ]
+    headers = response["ResponseParameters"]
+    assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+    template = response["ResponseTemplates"]["application/json"]
+    problem = json.loads(template.replace("$context.error.statusCode", "400"))
+    assert set(problem) == {"type", "title", "status", "detail"}
+    if "StatusCode" in response:
+        assert problem["status"] == int(response["StatusCode"])
