@@ -51,7 +51,10 @@ def test_given_a_ticket_filed_and_changed_then_each_audit_event_is_published_onc
     )
 
     records = stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])
-    answer = handle_table_stream_event({"Records": records})
+    # Through the app's own handler, as Lambda invokes it.
+    from app import handle_table_stream
+
+    answer = handle_table_stream({"Records": records}, None)
 
     assert answer == {"batchItemFailures": []}
     published = received(queue_url)
