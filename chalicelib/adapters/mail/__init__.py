@@ -1,0 +1,1 @@
+"""Mail: MIME parsing, loop and bounce detection, composing and sending."""
