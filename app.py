@@ -9,12 +9,15 @@ from chalice.app import CloudWatchEvent, DynamoDBEvent
 from chalicelib.api import middleware
 from chalicelib.api.routes import blueprints
 from chalicelib.settings import get_settings
+from chalicelib.web.routes import blueprints as web_blueprints
 from chalicelib.workers import daily, sla_tick
 
 app = Chalice(app_name="balie")
 
 middleware.register(app)
 for blueprint in blueprints():
+    app.register_blueprint(blueprint)
+for blueprint in web_blueprints():
     app.register_blueprint(blueprint)
 
 

@@ -4,10 +4,16 @@ from app import app
 from chalicelib.api.meta import document
 
 
+def api_routes() -> dict[str, dict]:
+    """The API's routes; pages (chalicelib/web) are not part of the contract and answer
+    errors as HTML pages."""
+    return {path: methods for path, methods in app.routes.items() if path.startswith("/v1/")}
+
+
 def registered_routes() -> set[tuple[str, str]]:
     return {
         (method, path)
-        for path, methods in app.routes.items()
+        for path, methods in api_routes().items()
         for method in methods
         if method != "OPTIONS"
     }
@@ -25,7 +31,7 @@ def test_given_the_app_then_every_route_is_documented_and_every_documented_route
 def test_given_the_app_then_every_view_answers_errors_as_problem_documents():
     unwrapped = [
         f"{method} {path}"
-        for path, methods in app.routes.items()
+        for path, methods in api_routes().items()
         for method, entry in methods.items()
         if not hasattr(entry.view_function, "__wrapped__")
     ]

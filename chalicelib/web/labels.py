@@ -1,0 +1,84 @@
+"""The words pages use for the ticket's coded values, and the SLA badge.
+
+Messages are marked with N_ for the catalogs and translated where a template shows them.
+"""
+
+from typing import Any
+
+from chalicelib.domain.tickets import Level, Priority, Status, TicketType
+from chalicelib.web.i18n import N_
+
+STATUS = {
+    Status.NEW: N_("New"),
+    Status.OPEN: N_("In progress"),
+    # The requester's view: pending means the helpdesk waits on them.
+    Status.PENDING: N_("Waiting for your reply"),
+    Status.ON_HOLD: N_("On hold"),
+    Status.RESOLVED: N_("Solved"),
+    Status.CLOSED: N_("Closed"),
+}
+
+PRIORITY = {
+    Priority.P1: N_("Critical"),
+    Priority.P2: N_("High"),
+    Priority.P3: N_("Normal"),
+    Priority.P4: N_("Low"),
+}
+
+TYPE = {
+    TicketType.INCIDENT: N_("Something is broken"),
+    TicketType.QUESTION: N_("A question"),
+    TicketType.SERVICE_REQUEST: N_("A request"),
+    TicketType.PROBLEM: N_("Problem"),
+}
+
+# What the new-ticket form offers, in the order shown; values are the API's.
+FORM_TYPES = (TicketType.INCIDENT, TicketType.QUESTION, TicketType.SERVICE_REQUEST)
+IMPACT = {
+    Level.LOW: N_("Only me"),
+    Level.MEDIUM: N_("My team"),
+    Level.HIGH: N_("Everyone"),
+}
+URGENCY = {
+    Level.LOW: N_("It can wait"),
+    Level.MEDIUM: N_("It slows me down"),
+    Level.HIGH: N_("I can't work"),
+}
+
+SLA = {
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "overdue": N_("Overdue"),
+    "paused": N_("Paused"),
+}
+
+# After a redirect, one line of what just happened (views.Flash).
+FLASH = {
+    "filed": N_("Ticket #%(number)s has been filed."),
+    "replied": N_("Your reply has been added to ticket #%(number)s."),
+    "reopened": N_("Ticket #%(number)s is open again."),
+    "closed": N_("Ticket #%(number)s is closed. Thank you!"),
+}
+
+# A running clock with less than this share of its target left is shown as at risk. The
+# view carries no warning moment, and a quarter is close to the default policy's warnings
+# (15 of 60 minutes for a P2's first response).
+_AT_RISK_SHARE = 0.25
+
+
+def sla_badge(status: Status, view: dict[str, Any] | None) -> str | None:
+    """One word for the ticket's service level, from the clocks of `sla.view`; None when
+    no clock counts any more (solved, closed, or no policy)."""
+    if view is None or status in (Status.RESOLVED, Status.CLOSED):
+        return None
+    clocks = [c for c in view.values() if isinstance(c, dict) and c.get("state") != "met"]
+    if not clocks:
+        return None
+    if any(c["breached"] for c in clocks):
+        return "overdue"
+    running = [c for c in clocks if c["state"] == "running"]
+    if not running:
+        return "paused"
+    if any(c["remaining_minutes"] <= c["target_minutes"] * _AT_RISK_SHARE for c in running):
+        return "at_risk"
+    return "on_track"
