@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Chalice, Cron, Rate
-from chalice.app import CloudWatchEvent, DynamoDBEvent
+from chalice.app import CloudWatchEvent, DynamoDBEvent, SQSEvent
 
 from chalicelib.api import middleware
 from chalicelib.api.routes import blueprints
@@ -28,6 +28,21 @@ def handle_table_stream(event: DynamoDBEvent) -> dict[str, Any]:
     from chalicelib.workers import table_stream
 
     return table_stream.handle_table_stream_event(event.to_dict(), app.lambda_context)
+
+
+# Queue ARNs are set per stage by the deployment template (infra/template.yaml).
+@app.on_sqs_message(queue_arn=get_settings().inbound_queue_arn, batch_size=10)
+def handle_inbound_email(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.workers import inbound_email
+
+    return inbound_email.handle_inbound_event(event.to_dict(), app.lambda_context)
+
+
+@app.on_sqs_message(queue_arn=get_settings().notifications_queue_arn, batch_size=10)
+def handle_notification(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.workers import notifications
+
+    return notifications.handle_notification_event(event.to_dict(), app.lambda_context)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     bucket_name: str = "balie-files"
     inbound_queue_url: str = ""
     notifications_queue_url: str = ""
+    # The queues that trigger the mail workers; set per stage by the deployment template.
+    inbound_queue_arn: str = "arn:aws:sqs:eu-west-1:000000000000:balie-inbound"
+    notifications_queue_arn: str = "arn:aws:sqs:eu-west-1:000000000000:balie-notifications"
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     # Where the pool's signing keys are published; derived from the pool id unless set
@@ -34,6 +37,18 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 200_000
     idempotency_hours: int = 24
+
+    # Mail: files larger than these are not attached (the sender is told), and no address
+    # gets more automatic mails per hour than this, whatever loops around it.
+    mail_max_file_bytes: int = 10_000_000
+    mail_max_message_bytes: int = 25_000_000
+    mail_automatic_per_hour: int = 5
+    # The portal's address in links we mail (the API Gateway stage URL or a custom domain).
+    portal_url: str = "http://127.0.0.1:8077"
+    # SES configuration set whose bounce and complaint events come back to Balie.
+    ses_configuration_set: str | None = None
+    # Locally, every mail Balie sends is also written here as an .eml file.
+    outbox_dir: str | None = None
 
     @property
     def token_issuer(self) -> str:

@@ -3,18 +3,28 @@ Lambda container. The only module that picks adapters for the services' ports.""
 
 from datetime import UTC, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
+from chalicelib.adapters import files
+from chalicelib.adapters import notifications as notification_queue
 from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
+from chalicelib.adapters.dynamo.mail_log import DynamoMailLog
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
+from chalicelib.adapters.dynamo.users import DynamoPeople
 from chalicelib.services.gdpr import GdprService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.inbound_mail import InboundMail
+    from chalicelib.services.mail_feedback import MailFeedback
+    from chalicelib.services.notify import Notifications
 
 
 def utc_now() -> datetime:
@@ -52,3 +62,65 @@ def ticket_service() -> TicketService:
 def gdpr_service() -> GdprService:
     # The ticket repository also reads the requester index, the records and the profiles.
     return GdprService(ticket_service().tickets, Accounts(), clock=utc_now)
+
+
+# The mail services are imported by their factories: parsing and rendering mail needs nh3,
+# flufl.bounce and Jinja2, which the HTTP API's cold start should not pay for.
+
+
+@cache
+def inbound_mail() -> "InboundMail":
+    from chalicelib.services.inbound_mail import InboundMail, Limits
+
+    settings = get_settings()
+    return InboundMail(
+        ticket_service(),
+        tenants(),
+        DynamoPeople(),
+        files,
+        notification_queue,
+        Limits(settings.mail_max_file_bytes, settings.mail_max_message_bytes),
+        clock=utc_now,
+    )
+
+
+@cache
+def mail_feedback() -> "MailFeedback":
+    from chalicelib.services.mail_feedback import MailFeedback
+
+    return MailFeedback(tenants(), DynamoPeople(), clock=utc_now)
+
+
+@cache
+def notifications() -> "Notifications":
+    from chalicelib.adapters.mail.mailer import PermanentSendFailure, SesMailer
+    from chalicelib.services.notify import Notifications
+
+    settings = get_settings()
+    return Notifications(
+        ticket_service().tickets,
+        tenants(),
+        DynamoPeople(),
+        SesMailer(),
+        DynamoMailLog(settings.table_name),
+        clock=utc_now,
+        portal_url=settings.portal_url,
+        automatic_per_hour=settings.mail_automatic_per_hour,
+        attachment_limits=(settings.mail_max_file_bytes, settings.mail_max_message_bytes),
+        permanent_failure=PermanentSendFailure,
+    )
+
+
+def reset() -> None:
+    """Forget every service built so far (tests change settings and clients between runs)."""
+    for factory in (
+        sla_settings,
+        tenants,
+        sla_sweep,
+        ticket_service,
+        gdpr_service,
+        inbound_mail,
+        mail_feedback,
+        notifications,
+    ):
+        factory.cache_clear()

@@ -430,10 +430,20 @@ DEPLOY_ONLY: dict[str, str] = {
     "that it notifies the alarm topic",
     "AWS::CloudWatch::Dashboard": "graphs of deployed metrics only; tests/deploy checks that "
     "its body is valid JSON naming every function",
-    "AWS::SNS::Topic": "its one use is the alarm topic, which only deployed alarms publish to; "
-    "if the app itself ever publishes to SNS, teach _KINDS to create topics instead",
-    "AWS::SNS::Subscription": "e-mails the alarm topic to an operator (parameter AlarmEmail, "
-    "a template Condition); a local stack has no alarms to send",
+    "AWS::SNS::Topic": "only SES and deployed alarms publish to its topics; locally the SMTP "
+    "intake (local/smtp.py) puts SES-shaped notifications on the inbound queue itself",
+    "AWS::SNS::TopicPolicy": "lets SES publish to the inbound topic, which is deploy-only",
+    "AWS::SNS::Subscription": "the inbound topic's queue subscription and the alarm e-mail; "
+    "locally nothing publishes to SNS",
+    "AWS::SQS::QueuePolicy": "lets the inbound topic write to the inbound queue; moto does not "
+    "enforce resource policies",
+    "AWS::S3::BucketPolicy": "lets SES store raw mail in the bucket; locally the SMTP intake "
+    "stores it",
+    "AWS::SES::ReceiptRuleSet": "moto never receives mail; local/smtp.py does what the rule does",
+    "AWS::SES::ReceiptRule": "see AWS::SES::ReceiptRuleSet",
+    "AWS::SES::ConfigurationSet": "bounce and complaint events exist only on real SES; "
+    "tests feed their notifications to the intake directly",
+    "AWS::SES::ConfigurationSetEventDestination": "see AWS::SES::ConfigurationSet",
 }
 
 

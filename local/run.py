@@ -26,6 +26,7 @@ from typing import Any
 
 from local import moto_server
 from local.provision import provision
+from local.queues import QueuePoller
 from local.schedules import ScheduleTicker, load_sweep
 from local.seed import DEFAULT_PASSWORD, demo_password, seed_demo
 from local.streams import TableStreamPoller
@@ -79,6 +80,8 @@ class Stack:
         self.chalice: subprocess.Popen[bytes] | None = None
         self.poller: TableStreamPoller | None = None
         self.ticker: ScheduleTicker | None = None
+        self.queues: list[QueuePoller] = []
+        self.smtp: Any = None
         self.stack_file = stack_file_path()
         self.env: dict[str, str] = {}
         self.logins: list[tuple[str, str]] = []
@@ -92,7 +95,12 @@ class Stack:
         env = provision("local")
         os.environ.update(env)
         os.environ["BALIE_STAGE"] = "local"
-        self.env = {**aws, **env, "BALIE_STAGE": "local", "BALIE_PORT": str(self.app_port)}
+        # Mail links point at this stack; every mail sent is also kept as an .eml file.
+        os.environ["BALIE_PORTAL_URL"] = self.app_url
+        os.environ["BALIE_OUTBOX_DIR"] = str(self.stack_file.parent / "outbox")
+        mail_env = {k: os.environ[k] for k in ("BALIE_PORTAL_URL", "BALIE_OUTBOX_DIR")}
+        self.env = {**aws, **env, **mail_env, "BALIE_STAGE": "local",
+                    "BALIE_PORT": str(self.app_port)}  # fmt: skip
 
         self.logins = _seed()
         if stopping.is_set():
@@ -103,6 +111,7 @@ class Stack:
             self.poller = TableStreamPoller(env["BALIE_TABLE_STREAM_ARN"], handler)
             self.poller.start()
         self._start_ticker()
+        self._start_mail(env)
         self._wait_for_health(stopping)
         if not stopping.is_set():
             write_stack_file(self.stack_file, api=self.app_url, env=self.env)
@@ -110,6 +119,23 @@ class Stack:
     def _start_ticker(self) -> None:
         self.ticker = ScheduleTicker(load_sweep())
         self.ticker.start()
+
+    def _start_mail(self, env: dict[str, str]) -> None:
+        """SMTP intake → inbound queue → intake; notifications queue → SES on moto."""
+        from chalicelib.workers.inbound_email import handle_inbound_event
+        from chalicelib.workers.notifications import handle_notification_event
+        from local import smtp
+
+        self.queues = [
+            QueuePoller(env["BALIE_INBOUND_QUEUE_URL"], env["BALIE_INBOUND_QUEUE_ARN"],
+                        handle_inbound_event, "inbound"),
+            QueuePoller(env["BALIE_NOTIFICATIONS_QUEUE_URL"], env["BALIE_NOTIFICATIONS_QUEUE_ARN"],
+                        handle_notification_event, "notifications"),
+        ]  # fmt: skip
+        for poller in self.queues:
+            poller.start()
+        self.smtp = smtp.start(self.smtp_port, env["BALIE_BUCKET_NAME"],
+                               env["BALIE_INBOUND_QUEUE_URL"])  # fmt: skip
 
     def _start_chalice(self) -> subprocess.Popen[bytes]:
         executable = Path(sys.executable).parent / "chalice"
@@ -161,7 +187,8 @@ class Stack:
             f"  API and pages  {self.app_url}/v1/  (health: {self.app_url}/v1/health)",
             f"  moto           {moto_server.endpoint_url(self.moto_port)}  "
             "(sent mail: /moto-api/data.json)",
-            f"  SMTP intake    127.0.0.1:{self.smtp_port} (reserved, not started yet)",
+            f"  SMTP intake    127.0.0.1:{self.smtp_port} (to support@demo.example.com; "
+            "sent mail: .local/outbox/)",
             "  SLA sweep      every minute (one as of any moment: make sla-tick AT=<ISO time>)",
             f"  stack file     {self.stack_file}",
         ]
@@ -180,6 +207,10 @@ class Stack:
         remove_stack_file(self.stack_file)
         if self.chalice is not None and self.chalice.poll() is None:
             _stop_process_group(self.chalice)
+        if self.smtp is not None:
+            self.smtp.stop()
+        for poller in self.queues:
+            poller.stop()
         if self.ticker is not None:
             self.ticker.stop()
         if self.poller is not None:

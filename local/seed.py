@@ -105,6 +105,7 @@ def seed_people(password: str) -> list[tuple[str, str]]:
             sla=sla_settings(),
         )
         _seed_calendar(tenant)
+        _verify_mail_identities(tenant)
         for user in tenant.users:
             users.ensure_user(
                 tenant.id,
@@ -118,6 +119,15 @@ def seed_people(password: str) -> list[tuple[str, str]]:
             )
             logins.append((user.email, user.describe()))
     return logins
+
+
+def _verify_mail_identities(tenant: DemoTenant) -> None:
+    """SES sends only from verified identities; deployed, the operator verifies the domain
+    (docs/deploy.md), here moto takes our word for it."""
+    from chalicelib.adapters.aws import client
+
+    for address in tenant.inbound_addresses:
+        client("ses").verify_domain_identity(Domain=address.rsplit("@", 1)[-1])
 
 
 def _seed_calendar(tenant: DemoTenant) -> None:

@@ -126,6 +126,8 @@ class Ticket:
     closed_at: datetime | None = None
     time_spent_minutes: int = 0
     reopen_count: int = 0
+    # A mail to a closed ticket files a new one that points back at it.
+    follow_up_of: int | None = None
     # Clocks of the SLA the ticket runs under (domain.sla.TicketSla); None without a policy.
     sla: Any = None
 
@@ -195,6 +197,22 @@ def plain(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class MailFacts:
+    """Where a message came from when it arrived by mail, for agents and for threading."""
+
+    message_id: str
+    sender: str
+    # The raw MIME in the files bucket: agents can always get the original.
+    raw_key: str | None = None
+    # The body before quoted history and signature were trimmed.
+    original: str | None = None
+    # human | auto_reply | bulk | unparseable (adapters.mail.classify).
+    kind: str = "human"
+    # SES spam/virus/SPF/DKIM/DMARC verdicts, as SES reported them.
+    verdicts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Message:
     id: str
     tenant: str
@@ -204,6 +222,50 @@ class Message:
     body: str
     created_at: datetime
     channel: Channel
+    mail: MailFacts | None = None
+    attachments: tuple[str, ...] = ()  # ids of the message's Attachment records
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file on a ticket; its bytes are in the files bucket under `key`."""
+
+    id: str
+    tenant: str
+    ticket: int
+    message: str
+    filename: str
+    content_type: str
+    size: int
+    key: str
+    visibility: Visibility
+    created_at: datetime
+    content_id: str | None = None  # an inline image's cid
+
+
+@dataclass(frozen=True)
+class MailReceipt:
+    """The mail a ticket was filed from: kept beside the ticket, not in it, because the
+    ticket item is rewritten on every change and the original text can be long."""
+
+    id: str
+    tenant: str
+    ticket: int
+    facts: MailFacts
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class MailRef:
+    """A Message-ID sent or received for a ticket: how In-Reply-To/References find it.
+
+    An inbound ref is written only if absent, which makes receiving a mail happen once.
+    """
+
+    tenant: str
+    message_id: str
+    ticket: int
+    inbound: bool
 
 
 @dataclass(frozen=True)
@@ -229,6 +291,10 @@ class Event:
     occurred_at: datetime
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+
+
+# What a ticket change can write alongside the ticket, in the same transaction.
+Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt
 
 
 def new_id() -> str:

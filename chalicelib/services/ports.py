@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from chalicelib.domain.tickets import Event, Message, Ticket, TimeEntry
+from chalicelib.domain.tickets import Attachment, Event, MailRef, Message, Record, Ticket, TimeEntry
 
 T = TypeVar("T")
 
@@ -54,6 +54,10 @@ class NumberTaken(Exception):
     """Another writer allocated the same ticket number first; take the next one."""
 
 
+class AlreadyReceived(Exception):
+    """A mail with this Message-ID was already received for the tenant: nothing to do."""
+
+
 class AlreadyDone(Exception):
     def __init__(self, remembered: Remembered) -> None:
         super().__init__("idempotency key already used")
@@ -63,18 +67,25 @@ class AlreadyDone(Exception):
 class TicketRepository(Protocol):
     def next_number(self, tenant: str) -> int: ...
 
-    def insert(self, ticket: Ticket, event: Event, claim: IdempotencyClaim | None) -> None: ...
+    def insert(
+        self,
+        ticket: Ticket,
+        event: Event,
+        claim: IdempotencyClaim | None,
+        records: tuple[Record, ...] = (),
+    ) -> None: ...
 
     def remembered(self, tenant: str, caller: str, key: str) -> Remembered | None: ...
 
     def get(self, tenant: str, number: int) -> Ticket | None: ...
 
-    def save(
-        self,
-        ticket: Ticket,
-        expected_version: int,
-        records: list[Message | Event | TimeEntry],
-    ) -> None: ...
+    def save(self, ticket: Ticket, expected_version: int, records: list[Record]) -> None: ...
+
+    def thread_of(self, tenant: str, message_ids: list[str]) -> MailRef | None: ...
+
+    def add_mail_ref(self, ref: MailRef) -> None: ...
+
+    def attachments(self, tenant: str, number: int) -> list[Attachment]: ...
 
     def list_tickets(
         self, tenant: str, where: TicketFilter, limit: int, cursor: str | None

@@ -1,6 +1,7 @@
 """Tenants: the customer organisations one deployment serves."""
 
 import re
+import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ def ensure_tenant(
     groups: list[str],
     sla: SlaSettings,
     auto_close_days: int = 7,
+    reopen_days: int = 14,
+    signature: str | None = None,
     tenants: DynamoTenants | None = None,
     new: bool = False,
 ) -> None:
@@ -35,12 +38,16 @@ def ensure_tenant(
         raise Invalid("A tenant id is 2–31 lower-case letters, digits or dashes.")
     if not 1 <= auto_close_days <= 365:
         raise Invalid("Resolved tickets close after 1 to 365 days.")
+    if not 0 <= reopen_days <= 365:
+        raise Invalid("A mail reopens a resolved ticket within 0 to 365 days.")
     if locale not in LOCALES:
         raise Invalid(f"Locale must be one of {', '.join(LOCALES)}.")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise Invalid(f"Unknown timezone {timezone!r}.") from exc
+    store = tenants or DynamoTenants()
+    existing = store.get(tenant_id) or {}
     settings = {
         "tenant": tenant_id,
         "name": name,
@@ -49,8 +56,13 @@ def ensure_tenant(
         "inbound_addresses": sorted(a.lower() for a in inbound_addresses),
         "groups": sorted(groups),
         "auto_close_days": auto_close_days,
+        "reopen_days": reopen_days,
+        "signature": signature if signature is not None else existing.get("signature"),
+        # Signs the reply tokens in our Reply-To addresses (domain.threads); made once and
+        # kept, so that the tokens of mail already sent stay valid.
+        "mail_token_key": existing.get("mail_token_key") or secrets.token_urlsafe(32),
     }
-    (tenants or DynamoTenants()).put(tenant_id, settings, inbound_addresses, groups, new=new)
+    store.put(tenant_id, settings, inbound_addresses, groups, new=new)
     sla.ensure_defaults(tenant_id, timezone)
 
 

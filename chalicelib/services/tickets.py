@@ -17,12 +17,15 @@ from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFa
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.tickets import (
+    Attachment,
     Channel,
     Event,
     Level,
+    MailFacts,
     Message,
     Person,
     Priority,
+    Record,
     Status,
     Ticket,
     TicketType,
@@ -71,6 +74,8 @@ class NewTicket:
     group: str | None = None
     assignee: str | None = None
     channel: Channel | None = None
+    # Set by Balie itself (mail to a closed ticket), never taken from a request body.
+    follow_up_of: int | None = None
 
     def staff_fields(self) -> list[str]:
         names = ("requester_email", "requester_name", "priority", "group", "assignee", "channel")
@@ -110,8 +115,14 @@ class TicketService:
         *,
         channel: Channel,
         idempotency_key: str | None = None,
+        arrived_with: Callable[[int], list[Record]] | None = None,
+        mail_message_id: str | None = None,
     ) -> tuple[Ticket, bool]:
-        """File a ticket; returns it and whether this call created it (False: a retry)."""
+        """File a ticket; returns it and whether this call created it (False: a retry).
+
+        `arrived_with(number)` gives what is stored with the ticket in its transaction
+        (a mail's attachments and Message-ID).
+        """
         permissions.check_can_file(principal, new.staff_fields())
         requester = self._requester(principal, new)
         self._check_routing(principal.tenant, new.assignee, new.group)
@@ -146,6 +157,7 @@ class TicketService:
                 service=new.service,
                 tags=new.tags,
                 custom_fields=new.custom_fields,
+                follow_up_of=new.follow_up_of,
             )
             terms = self.sla.effective(principal.tenant)
             ticket = replace(
@@ -158,9 +170,14 @@ class TicketService:
                     sla.Scope.of(ticket.service, ticket.requester.email),
                 ),
             )
-            event = self._event(principal, ticket, "ticket.created", data=_summary(ticket))
+            summary = _summary(ticket)
+            if mail_message_id:
+                # What our acknowledgement answers, so it threads in the requester's mailbox.
+                summary["mail_message_id"] = mail_message_id
+            event = self._event(principal, ticket, "ticket.created", data=summary)
+            records = tuple(arrived_with(number)) if arrived_with else ()
             try:
-                self.tickets.insert(ticket, event, claim)
+                self.tickets.insert(ticket, event, claim, records)
             except NumberTaken:
                 continue
             except AlreadyDone as done:
@@ -280,21 +297,32 @@ class TicketService:
         body: str,
         visibility: Visibility,
         channel: Channel,
+        *,
+        mail: MailFacts | None = None,
+        arrived_with: Callable[[str], list[Record]] | None = None,
+        author: dict[str, str] | None = None,
     ) -> Message:
+        """Add to the conversation. For mail: `mail` says where it came from, and
+        `arrived_with(message_id)` what is stored with it (attachments, Message-ID refs);
+        `author` names the sender when Balie writes a note on their behalf."""
         permissions.check_can_write(principal, visibility)
 
         def attempt() -> Message:
             ticket = self.get(principal, number)
             now = self.clock()
+            message_id = new_id()
+            records = arrived_with(message_id) if arrived_with else []
             message = Message(
-                id=new_id(),
+                id=message_id,
                 tenant=ticket.tenant,
                 ticket=number,
-                author=principal.actor(),
+                author=author or principal.actor(),
                 visibility=visibility,
                 body=body,
                 created_at=now,
                 channel=channel,
+                mail=mail,
+                attachments=tuple(r.id for r in records if isinstance(r, Attachment)),
             )
             after = ticket.with_changes(_effects_of_message(principal, ticket, message), now)
             public = visibility == Visibility.PUBLIC
@@ -313,10 +341,11 @@ class TicketService:
                 data={
                     "message_id": message.id,
                     "visibility": visibility.value,
+                    **({"mail_message_id": mail.message_id} if mail else {}),
                     **_clock_moves(ticket, after),
                 },
             )
-            self.tickets.save(after, ticket.version, [message, event])
+            self.tickets.save(after, ticket.version, [message, event, *records])
             return message
 
         return self._retrying(attempt)

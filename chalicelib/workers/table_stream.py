@@ -40,29 +40,19 @@ def publish_record(record: DynamoDBRecord) -> None:
     event = domain_event(image)
     publish(event)
     if event["type"] in NOTIFIED:
-        enqueue(notification_request(event))
+        enqueue(event)
     logger.debug("published", extra={"event_type": image["type"], "ticket": image["ticket"]})
 
 
-# Events that someone must hear about. The request names the event and its audience; the
-# notification worker renders and sends it (email issue).
-NOTIFIED = {"sla.warning", "sla.breached"}
-
-
-def notification_request(event: dict[str, Any]) -> dict[str, Any]:
-    data = event["data"]
-    return {
-        "event_id": event["id"],
-        "type": event["type"],
-        "tenant": event["tenant"],
-        "ticket": data["ticket"],
-        "clock": data.get("clock"),
-        "to": {
-            "assignee": data.get("assignee"),
-            "group": data.get("group"),
-            "supervisors": bool(data.get("notify_supervisors")),
-        },
-    }
+# Events someone may have to hear about; the notification worker (services.notify) decides
+# who, and dedupes on the event id, since the stream delivers at least once.
+NOTIFIED = {
+    "ticket.created",
+    "ticket.updated",
+    "message.added",
+    "sla.warning",
+    "sla.breached",
+}
 
 
 def domain_event(image: dict[str, Any]) -> dict[str, Any]:

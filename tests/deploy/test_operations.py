@@ -248,7 +248,8 @@ def test_given_the_monitoring_setting_then_alarms_and_dashboard_follow_it(packag
     setting = packaged.template["Parameters"]["Monitoring"]
     assert setting["AllowedValues"] == ["none", "alarms", "full"]
     for body in packaged.resources.values():
-        if body["Type"] in ("AWS::CloudWatch::Alarm", "AWS::SNS::Topic"):
+        alarm_topic = body["Type"] == "AWS::SNS::Topic" and "inbound" not in str(body)
+        if body["Type"] == "AWS::CloudWatch::Alarm" or alarm_topic:
             assert body.get("Condition") == "HasAlarms"
         if body["Type"] == "AWS::CloudWatch::Dashboard":
             assert body.get("Condition") == "HasDashboard"

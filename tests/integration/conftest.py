@@ -18,14 +18,12 @@ def reset_caches() -> None:
     from chalicelib.adapters import aws, tokens
     from chalicelib.api import meta
     from chalicelib.settings import get_settings
+    from chalicelib.workers import inbound_email
 
     get_settings.cache_clear()
     aws.reset_clients()
-    wiring.ticket_service.cache_clear()
-    wiring.sla_settings.cache_clear()
-    wiring.sla_sweep.cache_clear()
-    wiring.tenants.cache_clear()
-    wiring.gdpr_service.cache_clear()
+    wiring.reset()
+    inbound_email.idempotency_store.cache_clear()
     meta.document.cache_clear()
     tokens.reset()
 

@@ -25,9 +25,11 @@ _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
              "ConditionCheck": "ConditionCheckItem"}  # fmt: skip
 
 
-# Lambda's event source mapping reads the stream with the consumer's role, not the code.
+# Lambda's event source mappings read the stream and the queues with the consumer's role,
+# not the code.
 STREAM_READS = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
                 "dynamodb:ListStreams"}  # fmt: skip
+QUEUE_READS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 
 
 class Calls:
@@ -48,7 +50,7 @@ class Calls:
 def calls(aws_env: dict[str, str]):
     """A recorder on the app's own clients; reset between entrypoints by the test."""
     recorder = Calls()
-    for service in ("dynamodb", "events", "sqs", "cognito-idp"):
+    for service in ("dynamodb", "events", "sqs", "cognito-idp", "s3", "ses"):
         client(service).meta.events.register("before-parameter-build", recorder.note)
     return recorder
 
@@ -78,7 +80,8 @@ def assert_allowed(template: Packaged, seen: set[tuple[str, str | None]], *funct
     # And nothing more: every data action granted is one the code was seen to use (logs and
     # the stream reads of Lambda's event source mapping aside).
     unused = {a for a in actions if not a.startswith("logs:")} - {a for a, _ in seen}
-    assert not unused - STREAM_READS, f"{functions} are granted {sorted(unused)} they never use"
+    unused -= STREAM_READS | QUEUE_READS
+    assert not unused, f"{functions} are granted {sorted(unused)} they never use"
 
 
 def test_given_the_api_then_each_of_its_calls_is_granted(api, calls, packaged):  # noqa: F811
@@ -173,3 +176,77 @@ def test_given_the_stream_consumer_then_its_calls_are_granted(api, aws_env, call
     assert_allowed(packaged, calls.seen, "HandleTableStream")
     actions, _ = granted(packaged, "HandleTableStream")
     assert actions >= STREAM_READS
+
+
+def test_given_the_mail_workers_then_their_calls_are_granted(
+    api,
+    aws_env,
+    calls,
+    packaged,  # noqa: F811
+    monkeypatch,
+):
+    from chalicelib.settings import get_settings
+    from tests.integration.test_mail import Mailroom, mail
+
+    monkeypatch.setenv("BALIE_MAIL_MAX_FILE_BYTES", "20")
+    get_settings.cache_clear()
+    wiring.reset()
+    room = Mailroom(aws_env)
+    # A new mail (a requester profile, the ticket, the acknowledgement), then a reply to it
+    # with one attachment kept and one refused.
+    room.send(mail())
+    (ack,) = room.sent_to(STRANGER)
+    calls.seen.clear()
+    _deliver_only(room, _with_attachment(ack["Reply-To"]), ack["Reply-To"])
+    # A mail whose raw MIME is missing fails and stays queued; its idempotency record goes.
+    _fail_one(room)
+    assert_allowed(packaged, calls.seen, "HandleInboundEmail")
+
+    records = stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])[room.seen_stream :]
+    room.seen_stream += len(records)
+    room.stream({"Records": records})
+    calls.seen.clear()
+    assert room.outbound.drain()
+    assert_allowed(packaged, calls.seen, "HandleNotification")
+
+
+STRANGER = "pat@customer.example.org"
+DESK = "support@demo.example.com"
+
+
+def _deliver_only(room: Any, raw: bytes, to: str) -> None:
+    from local.mail_intake import deliver
+
+    env = room.env
+    deliver(raw, [to], bucket=env["BALIE_BUCKET_NAME"], queue_url=env["BALIE_INBOUND_QUEUE_URL"])
+    assert room.inbound.drain()
+
+
+def _fail_one(room: Any) -> None:
+    from local.mail_intake import ses_notification, sns_envelope
+    from local.queues import lambda_event
+
+    env = room.env
+    notice = ses_notification("lost", env["BALIE_BUCKET_NAME"], "raw-mail/lost", b"", [DESK])
+    message = {"MessageId": "m-lost", "ReceiptHandle": "r", "Body": sns_envelope(notice)}
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    # A batch that failed as a whole raises, so that Lambda hands all of it out again.
+    with pytest.raises(BatchProcessingError):
+        room.inbound.handler(lambda_event([message], env["BALIE_INBOUND_QUEUE_ARN"]))
+
+
+def _with_attachment(to: str) -> bytes:
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    message = EmailMessage()
+    message["From"] = f"Pat <{STRANGER}>"
+    message["To"] = to
+    message["Subject"] = "Re: Laptop"
+    message["Message-ID"] = make_msgid()
+    message.set_content("Photo attached.")
+    message.add_attachment(b"png", maintype="image", subtype="png", filename="photo.png")
+    # Over the limit: not kept, and the sender is told.
+    message.add_attachment(b"png" * 10, maintype="image", subtype="png", filename="big.png")
+    return message.as_bytes()

@@ -233,8 +233,8 @@ def test_given_a_breach_then_a_notification_request_is_queued_from_the_stream(ap
     )
     requests = [json.loads(m["Body"]) for m in queued.get("Messages", [])]
     breach = next(r for r in requests if r["type"] == "sla.breached")
-    assert (breach["ticket"], breach["clock"]) == (number, "first_response")
-    assert breach["to"] == {"assignee": AGENT, "group": None, "supervisors": True}
+    assert (breach["data"]["ticket"], breach["data"]["clock"]) == (number, "first_response")
+    assert breach["data"]["assignee"] == AGENT
 
 
 # --- the daily job ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 See docs/data-model.md for the access pattern each key serves.
 """
 
+import hashlib
 import zlib
 from typing import Any
 
@@ -48,6 +49,33 @@ def time_sk(entry_id: str) -> str:
     return f"TIME#{entry_id}"
 
 
+def receipt_sk(receipt_id: str) -> str:
+    return f"MAIL#{receipt_id}"
+
+
+def attachment_sk(attachment_id: str) -> str:
+    return f"ATT#{attachment_id}"
+
+
+def mail_ref_key(tenant_id: str, message_id: str) -> dict[str, str]:
+    """A Message-ID of a ticket's mail, hashed: ids are long and may hold any characters.
+
+    Per tenant, because one mail copied to two tenants' addresses is two tickets.
+    """
+    digest = hashlib.sha256(message_id.strip().lower().encode()).hexdigest()[:40]
+    return {"PK": f"T#{tenant_id}#MID#{digest}", "SK": "MID"}
+
+
+def mail_rate_key(tenant_id: str, sender: str, hour: str) -> dict[str, str]:
+    """How many automatic mails went to one address in one hour (a TTL'd counter)."""
+    return {"PK": f"T#{tenant_id}#MAILRATE#{sender.lower()}", "SK": hour}
+
+
+def sent_key(tenant_id: str, event_id: str, address: str) -> dict[str, str]:
+    """One mail about one event to one address has gone out (a TTL'd record)."""
+    return {"PK": f"T#{tenant_id}#SENT#{event_id}", "SK": address.lower()}
+
+
 def counter_key(tenant_id: str, name: str) -> dict[str, str]:
     return {"PK": tenant(tenant_id), "SK": f"COUNTER#{name}"}
 
@@ -75,6 +103,11 @@ def inbound_address_key(address: str) -> dict[str, str]:
 
 def user_key(tenant_id: str, email: str) -> dict[str, str]:
     return {"PK": f"T#{tenant_id}#USER#{email.lower()}", "SK": "PROFILE"}
+
+
+def bounce_key(tenant_id: str, email: str) -> dict[str, str]:
+    """Beside the profile: mail to this address bounced, so Balie stops sending to it."""
+    return {"PK": f"T#{tenant_id}#USER#{email.lower()}", "SK": "BOUNCE"}
 
 
 def api_key_key(tenant_id: str, key_id: str) -> dict[str, str]:

@@ -22,6 +22,15 @@ class DynamoTenants:
         )
         return from_item(item) if item else None
 
+    def tenant_for_address(self, address: str) -> str | None:
+        """Which tenant an inbound address belongs to (its plus tag already removed)."""
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=to_item(keys.inbound_address_key(address)))
+            .get("Item")
+        )
+        return from_item(item)["tenant"] if item else None
+
     def all(self) -> Iterator[dict[str, Any]]:
         """Every tenant's settings: the registry, then each tenant item (daily jobs only)."""
         params: dict[str, Any] = {

@@ -13,12 +13,17 @@ from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.domain.errors import BadRequest
 from chalicelib.domain.sla import CalendarKind, Clock, ClockName, Scope, TicketSla
 from chalicelib.domain.tickets import (
+    Attachment,
     Channel,
     Event,
     Level,
+    MailFacts,
+    MailReceipt,
+    MailRef,
     Message,
     Person,
     Priority,
+    Record,
     Status,
     Ticket,
     TicketType,
@@ -27,6 +32,7 @@ from chalicelib.domain.tickets import (
 )
 from chalicelib.services.ports import (
     AlreadyDone,
+    AlreadyReceived,
     IdempotencyClaim,
     NumberTaken,
     Page,
@@ -71,8 +77,15 @@ class DynamoTickets:
         ).get("Item")
         return (from_item(item)["value"] if item else 1000) + 1
 
-    def insert(self, ticket: Ticket, event: Event, claim: IdempotencyClaim | None) -> None:
-        """Ticket, its counter, its first audit event and the idempotency claim: all or none."""
+    def insert(
+        self,
+        ticket: Ticket,
+        event: Event,
+        claim: IdempotencyClaim | None,
+        records: tuple[Record, ...] = (),
+    ) -> None:
+        """Ticket, its counter, its first audit event, the idempotency claim and what the
+        ticket arrived with (message, attachments, mail refs): all or none."""
         counter = keys.counter_key(ticket.tenant, "ticket")
         items: list[dict[str, Any]] = [
             {
@@ -113,6 +126,8 @@ class DynamoTickets:
                     }
                 }
             )
+        first_record = len(items)
+        items += [_put(self.table, r) for r in records]
         reasons = self._transact(items)
         if reasons is None:
             return
@@ -120,6 +135,7 @@ class DynamoTickets:
             remembered = self.remembered(ticket.tenant, claim.caller, claim.key)
             if remembered:
                 raise AlreadyDone(remembered)
+        _check_received(reasons[first_record:], records)
         raise NumberTaken()
 
     def remembered(self, tenant: str, caller: str, key: str) -> Remembered | None:
@@ -145,7 +161,7 @@ class DynamoTickets:
         self,
         ticket: Ticket,
         expected_version: int,
-        records: list[Message | Event | TimeEntry],
+        records: list[Record],
     ) -> None:
         """Write a new version of the ticket with what it recorded, if nobody changed it since."""
         items: list[dict[str, Any]] = [
@@ -159,11 +175,12 @@ class DynamoTickets:
                 }
             }
         ]
-        items += [
-            {"Put": {"TableName": self.table, "Item": to_item(record_item(r))}} for r in records
-        ]
-        if self._transact(items) is not None:
-            raise VersionConflict()
+        items += [_put(self.table, r) for r in records]
+        reasons = self._transact(items)
+        if reasons is None:
+            return
+        _check_received(reasons[1:], records)
+        raise VersionConflict()
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """Run a transaction; None when it committed, else the per-item cancellation codes.
@@ -265,6 +282,29 @@ class DynamoTickets:
             if "LastEvaluatedKey" not in answer:
                 return found
             params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+    def thread_of(self, tenant: str, message_ids: list[str]) -> MailRef | None:
+        """The first of `message_ids` (in the order given) that belongs to a ticket."""
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[-_MAX_THREAD_IDS:]
+        if not wanted:
+            return None
+        found: dict[str, MailRef] = {}
+        request = {self.table: {"Keys": [to_item(keys.mail_ref_key(tenant, m)) for m in wanted]}}
+        while request:
+            answer = self._db.batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(self.table, []):
+                ref = mail_ref_from_item(from_item(item))
+                found[ref.message_id.lower()] = ref
+            request = answer.get("UnprocessedKeys") or {}
+        return next((found[m.lower()] for m in wanted if m.lower() in found), None)
+
+    def add_mail_ref(self, ref: MailRef) -> None:
+        self._db.put_item(TableName=self.table, Item=to_item(mail_ref_item(ref)))
+
+    def attachments(self, tenant: str, number: int) -> list[Attachment]:
+        params = _records_query(self.table, tenant, number, "ATT#")
+        rows, _ = self._query(params, 100, None, ("PK", keys.ticket_pk(tenant, number)))
+        return [attachment_from_item(r) for r in rows]
 
     def append_event(self, event: Event) -> None:
         """An audit event that changes nothing on the ticket (an export, for instance)."""
@@ -485,6 +525,7 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "closed_at": iso(t.closed_at) if t.closed_at else None,
         "time_spent_minutes": t.time_spent_minutes,
         "reopen_count": t.reopen_count,
+        "follow_up_of": t.follow_up_of,
         "sla": sla_item(sla) if sla else None,
         # Flat flags so that lists can filter on them.
         "sla_breached": bool(sla and sla.breached),
@@ -523,6 +564,7 @@ def ticket_from_item(v: dict[str, Any]) -> Ticket:
         closed_at=parse_time(v.get("closed_at")),
         time_spent_minutes=v.get("time_spent_minutes", 0),
         reopen_count=v.get("reopen_count", 0),
+        follow_up_of=v.get("follow_up_of"),
         sla=sla_from_item(v["sla"]) if v.get("sla") else None,
     )
 
@@ -578,12 +620,96 @@ def sla_from_item(v: dict[str, Any]) -> TicketSla:
     )
 
 
-def record_item(record: Message | Event | TimeEntry) -> dict[str, Any]:
+def record_item(record: Record) -> dict[str, Any]:
     if isinstance(record, Message):
         return message_item(record)
     if isinstance(record, Event):
         return event_item(record)
+    if isinstance(record, Attachment):
+        return attachment_item(record)
+    if isinstance(record, MailRef):
+        return mail_ref_item(record)
+    if isinstance(record, MailReceipt):
+        return {
+            "PK": keys.ticket_pk(record.tenant, record.ticket),
+            "SK": keys.receipt_sk(record.id),
+            "kind": "mail_receipt",
+            "tenant": record.tenant,
+            "ticket": record.ticket,
+            "received_at": iso(record.received_at),
+            "mail": mail_facts_item(record.facts),
+        }
     return time_item(record)
+
+
+def _put(table: str, record: Record) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": to_item(record_item(record))}
+    if isinstance(record, MailRef) and record.inbound:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    return {"Put": put}
+
+
+def _check_received(reasons: list[str], records: tuple[Record, ...] | list[Record]) -> None:
+    """A mail whose Message-ID is already on record was received before: say so."""
+    for code, record in zip(reasons, records, strict=False):
+        if isinstance(record, MailRef) and code == "ConditionalCheckFailed":
+            raise AlreadyReceived(record.message_id)
+
+
+# References of a long thread can list dozens of ids; the newest ones decide.
+_MAX_THREAD_IDS = 50
+
+
+def mail_ref_item(ref: MailRef) -> dict[str, Any]:
+    return {
+        **keys.mail_ref_key(ref.tenant, ref.message_id),
+        "kind": "mail_ref",
+        "tenant": ref.tenant,
+        "message_id": ref.message_id,
+        "ticket": ref.ticket,
+        "inbound": ref.inbound,
+    }
+
+
+def mail_ref_from_item(v: dict[str, Any]) -> MailRef:
+    return MailRef(
+        tenant=v["tenant"], message_id=v["message_id"], ticket=v["ticket"], inbound=v["inbound"]
+    )
+
+
+def attachment_item(a: Attachment) -> dict[str, Any]:
+    return {
+        "PK": keys.ticket_pk(a.tenant, a.ticket),
+        "SK": keys.attachment_sk(a.id),
+        "kind": "attachment",
+        "id": a.id,
+        "tenant": a.tenant,
+        "ticket": a.ticket,
+        "message": a.message,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "key": a.key,
+        "visibility": a.visibility.value,
+        "created_at": iso(a.created_at),
+        "content_id": a.content_id,
+    }
+
+
+def attachment_from_item(v: dict[str, Any]) -> Attachment:
+    return Attachment(
+        id=v["id"],
+        tenant=v["tenant"],
+        ticket=v["ticket"],
+        message=v["message"],
+        filename=v["filename"],
+        content_type=v["content_type"],
+        size=v["size"],
+        key=v["key"],
+        visibility=Visibility(v["visibility"]),
+        created_at=datetime.fromisoformat(v["created_at"]),
+        content_id=v.get("content_id"),
+    )
 
 
 def message_item(m: Message) -> dict[str, Any]:
@@ -599,7 +725,31 @@ def message_item(m: Message) -> dict[str, Any]:
         "body": m.body,
         "channel": m.channel.value,
         "created_at": iso(m.created_at),
+        "mail": mail_facts_item(m.mail) if m.mail else None,
+        "attachments": list(m.attachments),
     }
+
+
+def mail_facts_item(facts: MailFacts) -> dict[str, Any]:
+    return {
+        "message_id": facts.message_id,
+        "sender": facts.sender,
+        "raw_key": facts.raw_key,
+        "original": facts.original,
+        "kind": facts.kind,
+        "verdicts": facts.verdicts,
+    }
+
+
+def mail_facts_from_item(v: dict[str, Any]) -> MailFacts:
+    return MailFacts(
+        message_id=v["message_id"],
+        sender=v["sender"],
+        raw_key=v.get("raw_key"),
+        original=v.get("original"),
+        kind=v.get("kind") or "human",
+        verdicts=v.get("verdicts") or {},
+    )
 
 
 def message_from_item(v: dict[str, Any]) -> Message:
@@ -612,6 +762,8 @@ def message_from_item(v: dict[str, Any]) -> Message:
         body=v["body"],
         created_at=datetime.fromisoformat(v["created_at"]),
         channel=Channel(v["channel"]),
+        mail=mail_facts_from_item(v["mail"]) if v.get("mail") else None,
+        attachments=tuple(v.get("attachments") or ()),
     )
 
 

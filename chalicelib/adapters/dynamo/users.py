@@ -6,11 +6,12 @@ with one GetItem.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo.codec import from_item, to_item
-from chalicelib.adapters.dynamo.keys import user_key
+from chalicelib.adapters.dynamo.keys import bounce_key, user_key
 from chalicelib.domain.principal import Role
 from chalicelib.settings import get_settings
 
@@ -40,6 +41,12 @@ def get_profile(tenant_id: str, email: str) -> UserProfile | None:
 
 
 def put_profile(profile: UserProfile) -> None:
+    client("dynamodb").put_item(
+        TableName=get_settings().table_name, Item=to_item(_to_item(profile))
+    )
+
+
+def _to_item(profile: UserProfile) -> dict[str, Any]:
     item: dict[str, Any] = {
         **user_key(profile.tenant, profile.email),
         "type": "user",
@@ -53,7 +60,7 @@ def put_profile(profile: UserProfile) -> None:
     }
     if profile.tier is not None:
         item["tier"] = profile.tier
-    client("dynamodb").put_item(TableName=get_settings().table_name, Item=to_item(item))
+    return item
 
 
 def _from_item(item: dict[str, Any]) -> UserProfile:
@@ -67,3 +74,55 @@ def _from_item(item: dict[str, Any]) -> UserProfile:
         tier=int(tier) if tier is not None else None,
         groups=tuple(item.get("groups") or ()),
     )
+
+
+def add_requester(tenant_id: str, email: str, name: str, locale: str) -> UserProfile:
+    """The profile of someone who wrote in by mail: made on first contact, never overwritten."""
+    wanted = UserProfile(tenant=tenant_id, email=email.lower(), name=name, role=Role.REQUESTER,
+                         locale=locale)  # fmt: skip
+    db = client("dynamodb")
+    try:
+        db.put_item(
+            TableName=get_settings().table_name,
+            Item=to_item(_to_item(wanted)),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except db.exceptions.ConditionalCheckFailedException:
+        return get_profile(tenant_id, email) or wanted
+    return wanted
+
+
+def mark_bouncing(tenant_id: str, email: str, reason: str, at: str) -> None:
+    item = {**bounce_key(tenant_id, email), "tenant": tenant_id, "email": email.lower(),
+            "reason": reason[:500], "bounced_at": at}  # fmt: skip
+    client("dynamodb").put_item(TableName=get_settings().table_name, Item=to_item(item))
+
+
+def bouncing(tenant_id: str, email: str) -> str | None:
+    """Why mail to this address bounces, or None when it does not."""
+    item = (
+        client("dynamodb")
+        .get_item(TableName=get_settings().table_name, Key=to_item(bounce_key(tenant_id, email)))
+        .get("Item")
+    )
+    return from_item(item)["reason"] if item else None
+
+
+class DynamoPeople:
+    """The profile questions mail asks: who is this sender, and does their mail bounce."""
+
+    def role_of(self, tenant: str, email: str) -> Role | None:
+        profile = get_profile(tenant, email)
+        return profile.role if profile else None
+
+    def add_requester(self, tenant: str, email: str, name: str, locale: str) -> None:
+        add_requester(tenant, email, name, locale)
+
+    def mark_bouncing(self, tenant: str, email: str, reason: str, at: datetime) -> None:
+        mark_bouncing(tenant, email, reason, at.isoformat())
+
+    def bouncing(self, tenant: str, email: str) -> str | None:
+        return bouncing(tenant, email)
+
+    def profile(self, tenant: str, email: str) -> UserProfile | None:
+        return get_profile(tenant, email)

@@ -1,0 +1,34 @@
+"""The files bucket: attachments and raw inbound mail."""
+
+from urllib.parse import quote
+
+from chalicelib.adapters.aws import client
+from chalicelib.settings import get_settings
+
+# Long enough to start a download on a slow line, short enough that a leaked link expires.
+DOWNLOAD_SECONDS = 300
+
+
+def put(key: str, content: bytes, content_type: str) -> None:
+    client("s3").put_object(
+        Bucket=get_settings().bucket_name, Key=key, Body=content, ContentType=content_type
+    )
+
+
+def get(key: str) -> bytes:
+    answer = client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)
+    return answer["Body"].read()
+
+
+def download_url(key: str, filename: str, content_type: str) -> str:
+    """A short-lived link that downloads the file under its own name, never renders it."""
+    return client("s3").generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": get_settings().bucket_name,
+            "Key": key,
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "ResponseContentType": content_type,
+        },
+        ExpiresIn=DOWNLOAD_SECONDS,
+    )

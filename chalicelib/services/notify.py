@@ -1,0 +1,341 @@
+"""Who hears about a change, and the mail they get (SQS `notifications` → SES).
+
+Requests are the domain events the table stream forwards (plus the intake's "attachments
+refused" notes). Delivery is at least once, so every mail is recorded per event and address
+and a repeated request sends nothing twice. Internal notes never reach a requester: only
+public messages are mailed to them, and only the conversation's own public text is quoted.
+
+Loops are cut three ways: our mail carries X-Loop and Auto-Submitted (the intake never
+answers such mail), addresses that bounce or complained get nothing more, and no address
+gets more than `automatic_per_hour` automatic mails in an hour.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chalicelib.adapters.mail.mailer import Envelope
+from chalicelib.domain import threads
+from chalicelib.domain.tickets import (
+    Event,
+    MailRef,
+    Message,
+    Status,
+    Ticket,
+    Visibility,
+    new_event,
+)
+from chalicelib.observability import logger
+from chalicelib.services.ports import Clock, TicketRepository
+
+# Tickets filed from mail nobody should be answered for.
+_SILENT_TAGS = {"auto-reply", "bulk", "spam"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    template: str
+    to: str
+    name: str
+    locale: str | None
+    automatic: str | None = "auto-replied"
+    requester: bool = True  # counts against the address's hourly automatic mail
+    context: dict[str, Any] = field(default_factory=dict)
+    in_reply_to: str | None = None
+
+
+class Mailer(Protocol):
+    def send(
+        self, template: str, locale: str, context: dict[str, Any], envelope: Envelope
+    ) -> str: ...
+
+
+class MailLog(Protocol):
+    def was_sent(self, tenant: str, event_id: str, address: str) -> bool: ...
+
+    def sent(self, tenant: str, event_id: str, address: str, message_id: str, now: Any) -> None: ...
+
+    def count_automatic(self, tenant: str, address: str, now: Any) -> int: ...
+
+
+class Recipients(Protocol):
+    def bouncing(self, tenant: str, email: str) -> str | None: ...
+
+    def profile(self, tenant: str, email: str) -> Any: ...
+
+
+class Settings(Protocol):
+    def get(self, tenant: str) -> dict[str, Any] | None: ...
+
+
+class Notifications:
+    def __init__(
+        self,
+        tickets: TicketRepository,
+        tenants: Settings,
+        people: Recipients,
+        mailer: Mailer,
+        log: MailLog,
+        clock: Clock,
+        *,
+        portal_url: str,
+        automatic_per_hour: int,
+        attachment_limits: tuple[int, int],
+        permanent_failure: type[Exception],
+    ) -> None:
+        self.attachment_limits = attachment_limits
+        self.tickets = tickets
+        self.tenants = tenants
+        self.people = people
+        self.mailer = mailer
+        self.log = log
+        self.clock = clock
+        self.portal_url = portal_url.rstrip("/")
+        self.automatic_per_hour = automatic_per_hour
+        self.permanent_failure = permanent_failure
+
+    def handle(self, request: dict[str, Any]) -> list[str]:
+        """Send what `request` calls for; returns one outcome per recipient (for logs)."""
+        tenant = request["tenant"]
+        settings = self.tenants.get(tenant)
+        number = request.get("ticket") or request.get("data", {}).get("ticket")
+        ticket = self.tickets.get(tenant, number) if number else None
+        if settings is None or (number and ticket is None):
+            return []
+        outcomes = []
+        for notice in self._audience(request, ticket):
+            outcomes.append(self._deliver(request["id"], settings, ticket, notice))
+        return outcomes
+
+    # --- who hears about what ---------------------------------------------------------
+
+    def _audience(self, request: dict[str, Any], ticket: Ticket | None) -> list[Notice]:
+        kind = request["type"]
+        if kind == "mail.attachments_refused":
+            return [self._refused(request)]
+        if ticket is None:
+            return []
+        data = request.get("data", {})
+        actor = data.get("actor", {})
+        notices: list[Notice] = []
+        if kind == "ticket.created":
+            if not _SILENT_TAGS & set(ticket.tags):
+                notices.append(
+                    self._to_requester(ticket, "ticket_created", data.get("mail_message_id"))
+                )
+            if ticket.assignee and ticket.assignee != actor.get("id"):
+                notices.append(self._to_agent(ticket, ticket.assignee, "ticket_assigned"))
+        elif kind == "message.added" and data.get("visibility") == Visibility.PUBLIC.value:
+            message = self._message(ticket, data["message_id"])
+            if message is not None:
+                notices += self._about_message(ticket, message, data.get("mail_message_id"))
+        elif kind == "ticket.updated":
+            notices += self._about_changes(ticket, data.get("changes", {}), actor)
+        elif kind in ("sla.warning", "sla.breached") and ticket.assignee:
+            template = kind.replace(".", "_")
+            notices.append(
+                self._to_agent(ticket, ticket.assignee, template, sla=_sla_context(data, ticket))
+            )
+        return notices
+
+    def _about_message(
+        self, ticket: Ticket, message: Message, mail_message_id: str | None
+    ) -> list[Notice]:
+        said = {"author_name": message.author.get("name", ""), "body": message.body}
+        staff = message.author.get("role") not in ("requester", None)
+        if staff and message.author.get("kind") != "system":
+            return [self._to_requester(ticket, "agent_reply", None, automatic=None, message=said)]
+        if not staff and ticket.assignee:
+            notice = self._to_agent(
+                ticket, ticket.assignee, "requester_replied", mail_message_id, message=said
+            )
+            return [notice]
+        return []
+
+    def _about_changes(
+        self, ticket: Ticket, changes: dict[str, Any], actor: dict[str, Any]
+    ) -> list[Notice]:
+        notices = []
+        status = changes.get("status", {}).get("to")
+        by_requester = actor.get("id") == ticket.requester.email
+        if status == Status.PENDING.value:
+            notices.append(self._to_requester(ticket, "ticket_pending", None, message=None))
+        elif status == Status.RESOLVED.value and not by_requester:
+            link = f"{self.portal_url}/tickets/{ticket.number}"
+            notices.append(
+                self._to_requester(
+                    ticket,
+                    "ticket_resolved",
+                    None,
+                    survey={"good_url": f"{link}?rating=good", "bad_url": f"{link}?rating=bad"},
+                    reopen_url=link,
+                )
+            )
+        assignee = changes.get("assignee", {}).get("to")
+        if assignee and assignee != actor.get("id"):
+            notices.append(self._to_agent(ticket, assignee, "ticket_assigned"))
+        return notices
+
+    def _to_requester(
+        self,
+        ticket: Ticket,
+        template: str,
+        in_reply_to: str | None,
+        *,
+        automatic: str | None = "auto-replied",
+        **context: Any,
+    ) -> Notice:
+        profile = self.people.profile(ticket.tenant, ticket.requester.email)
+        return Notice(
+            template,
+            ticket.requester.email,
+            ticket.requester.name,
+            profile.locale if profile else None,
+            automatic=automatic,
+            context=context,
+            in_reply_to=in_reply_to,
+        )
+
+    def _to_agent(
+        self,
+        ticket: Ticket,
+        email: str,
+        template: str,
+        in_reply_to: str | None = None,
+        **context: Any,
+    ) -> Notice:
+        profile = self.people.profile(ticket.tenant, email)
+        return Notice(
+            template,
+            email,
+            profile.name if profile else email,
+            profile.locale if profile else None,
+            automatic="auto-generated",
+            requester=False,
+            context=context,
+            in_reply_to=in_reply_to,
+        )
+
+    def _refused(self, request: dict[str, Any]) -> Notice:
+        refused = [
+            {"filename": r["filename"], "size": _size(r["size"])} for r in request["refused"]
+        ]
+        per_file, per_message = self.attachment_limits
+        limits = {"per_file": _size(per_file), "per_message": _size(per_message)}
+        return Notice(
+            "attachments_refused",
+            request["to"]["address"],
+            request["to"]["address"],
+            None,
+            context={"refused": refused, "limits": limits},
+            in_reply_to=request.get("in_reply_to"),
+        )
+
+    # --- sending ------------------------------------------------------------------------
+
+    def _deliver(
+        self, event_id: str, settings: dict[str, Any], ticket: Ticket | None, notice: Notice
+    ) -> str:
+        tenant = settings["tenant"]
+        address = notice.to.lower()
+        if self.log.was_sent(tenant, event_id, address):
+            return "duplicate"
+        if self.people.bouncing(tenant, address):
+            return "bouncing"
+        now = self.clock()
+        limited = notice.automatic is not None and notice.requester
+        if limited and self.log.count_automatic(tenant, address, now) > self.automatic_per_hour:
+            logger.warning("automatic mail limit reached", extra={"tenant": tenant})
+            return "rate_limited"
+        locale = notice.locale or settings.get("locale", "en")
+        try:
+            message_id = self.mailer.send(
+                notice.template,
+                locale,
+                self._context(settings, ticket, notice),
+                self._envelope(settings, ticket, notice),
+            )
+        except self.permanent_failure as error:
+            if ticket is not None:
+                self._record_failure(ticket, notice, str(error))
+            return "failed"
+        self.log.sent(tenant, event_id, address, message_id, now)
+        if ticket is not None:
+            self.tickets.add_mail_ref(_ref(ticket, message_id))
+        return "sent"
+
+    def _envelope(
+        self, settings: dict[str, Any], ticket: Ticket | None, notice: Notice
+    ) -> Envelope:
+        address = settings["inbound_addresses"][0]
+        reply_to = address
+        if ticket is not None and settings.get("mail_token_key"):
+            token = threads.reply_token(settings["mail_token_key"], ticket.tenant, ticket.number)
+            reply_to = threads.reply_address(address, token)
+        thread = _thread_id(ticket, address) if ticket else None
+        references = tuple(x for x in (thread, notice.in_reply_to) if x)
+        return Envelope(
+            from_address=address,
+            from_name=settings.get("name", address),
+            to=notice.to,
+            reply_to=reply_to,
+            number=ticket.number if ticket else None,
+            in_reply_to=notice.in_reply_to or thread,
+            references=references,
+            automatic=notice.automatic,
+        )
+
+    def _context(
+        self, settings: dict[str, Any], ticket: Ticket | None, notice: Notice
+    ) -> dict[str, Any]:
+        portal = f"{self.portal_url}/tickets/{ticket.number}" if ticket else self.portal_url
+        return {
+            "tenant_name": settings.get("name", settings["tenant"]),
+            "signature": settings.get("signature"),
+            "recipient_name": notice.name,
+            "ticket": {
+                "number": ticket.number,
+                "subject": ticket.subject,
+                "status": ticket.status.value,
+                "priority": ticket.priority.value,
+                "requester_name": ticket.requester.name,
+                "portal_url": portal,
+                "assignee": ticket.assignee,
+                "group": ticket.group,
+            }
+            if ticket
+            else None,
+            **notice.context,
+        }
+
+    def _message(self, ticket: Ticket, message_id: str) -> Message | None:
+        page = self.tickets.messages(ticket.tenant, ticket.number, True, 100, None)
+        return next((m for m in page.items if m.id == message_id), None)
+
+    def _record_failure(self, ticket: Ticket, notice: Notice, reason: str) -> None:
+        actor = {"kind": "system", "id": "mail", "name": "Balie", "role": "admin"}
+        event: Event = new_event(
+            ticket,
+            "mail.failed",
+            actor,
+            data={"to": notice.to, "template": notice.template, "reason": reason[:300]},
+        )
+        self.tickets.append_event(event)
+
+
+def _thread_id(ticket: Ticket, address: str) -> str:
+    """One made-up root id per ticket: every mail about it references it, so mail clients
+    keep the whole conversation in one thread."""
+    domain = address.rsplit("@", 1)[-1]
+    return f"<ticket-{ticket.number}.{ticket.tenant}@{domain}>"
+
+
+def _ref(ticket: Ticket, message_id: str) -> MailRef:
+    return MailRef(ticket.tenant, message_id, ticket.number, inbound=False)
+
+
+def _sla_context(data: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+    return {"clock": data["clock"], "due_at": data.get("due_at") or ""}
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(size // 1000, 1)} kB"
