@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick restore-drill tenant-add test lint fmt bench cost browser package deploy
+.PHONY: venv run sla-tick replay-dlq restore-drill tenant-add test lint fmt bench cost browser package deploy
 
 venv: $(STAMP)
 
@@ -22,6 +22,12 @@ run: venv
 # `make sla-tick AT=2026-11-24T10:00:00Z`; STACK_FILE picks another stack than .local/'s.
 sla-tick: venv
 	@$(BIN)/python -m local.sla_tick $(if $(AT),--at '$(AT)') $(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
+
+# Move dead-lettered mail and notifications back to their queues on the running stack, once
+# what made them fail is fixed: make replay-dlq [QUEUE=inbound|notifications] (docs/mail.md).
+replay-dlq: venv
+	@$(BIN)/python -m local.replay_dlq $(if $(QUEUE),--queue '$(QUEUE)') \
+		$(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
 
 # Export one tenant of the running `make run` stack to S3, restore it into a fresh table made
 # from infra/template.yaml and verify the copy (docs/backup-restore.md), e.g.

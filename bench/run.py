@@ -22,7 +22,7 @@ from math import ceil
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import calendar_ops, imports, mototx, sla_sweep
+from bench import calendar_ops, imports, inbound_mail, mototx, sla_sweep
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
 from local.seed import seed_people
@@ -37,7 +37,7 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail")
 
 _started = time.perf_counter()
 
@@ -311,6 +311,16 @@ def measure_sla(sizes: tuple[int, ...], sweeps: int, faithful_moto: bool) -> dic
                 gc.unfreeze()
             guard.check("the SLA sweeps")
     section["setup"] = {"provision_and_users_s": round(provision_s, 1), **section["setup"]}
+    return section
+
+
+def measure_mail(faithful_moto: bool) -> dict[str, Any]:
+    """Inbound mail through its worker (bench/inbound_mail.py)."""
+    with _stack("mail") as (recorder, _):
+        snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
+        with snapshots as guard:
+            section = inbound_mail.measure(recorder, progress)
+            guard.check("the inbound mail")
     return section
 
 
@@ -619,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
             document["sla_sweep_items_read_flat"] = section.pop("items_read_flat")
             section["section_seconds"] = round(time.perf_counter() - started, 1)
             document["sla_sweep"] = section
+        if "mail" in sections:
+            document["inbound_mail"] = measure_mail(args.moto_snapshots)
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

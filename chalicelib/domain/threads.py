@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -91,9 +90,3 @@ def place_reply(ticket: Ticket, now: datetime, reopen_days: int) -> Placement:
         and now - ticket.resolved_at > timedelta(days=reopen_days)
     )
     return Placement.FOLLOW_UP if resolved_long_ago else Placement.APPEND
-
-
-@dataclass(frozen=True)
-class Match:
-    number: int
-    by: str  # "token" | "message_id" | "subject"

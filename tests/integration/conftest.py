@@ -18,12 +18,14 @@ def reset_caches() -> None:
     from chalicelib.adapters import aws, tokens
     from chalicelib.api import meta
     from chalicelib.settings import get_settings
+    from chalicelib.web import views
     from chalicelib.workers import inbound_email
 
     get_settings.cache_clear()
     aws.reset_clients()
     wiring.reset()
     inbound_email.idempotency_store.cache_clear()
+    views.forget_tenant_settings()
     meta.document.cache_clear()
     tokens.reset()
 

@@ -1,5 +1,6 @@
 """Mail in and out over moto: the intake files and threads, the notifier answers, no loops."""
 
+import contextlib
 import email
 from email import policy
 from email.message import EmailMessage
@@ -294,3 +295,46 @@ def _dsn(recipient: str, original_id: str) -> bytes:
         f"Message-ID: {original_id}\r\nTo: {recipient}\r\n"
         "--b--\r\n"
     ).encode()
+
+
+def test_given_a_mail_that_keeps_failing_then_it_waits_in_the_dlq_and_a_replay_files_it(
+    api, room, aws_env
+):
+    import boto3
+
+    from local.mail_intake import ses_notification, sns_envelope
+    from local.replay_dlq import replay
+
+    sqs = boto3.client("sqs")
+    inbound = aws_env["BALIE_INBOUND_QUEUE_URL"]
+    dead_letters = aws_env["BALIE_INBOUND_DEAD_LETTER_QUEUE_URL"]
+    # Failed messages come back at once instead of after the visibility timeout.
+    sqs.set_queue_attributes(QueueUrl=inbound, Attributes={"VisibilityTimeout": "0"})
+    bucket = aws_env["BALIE_BUCKET_NAME"]
+    # SES's notification arrives, but the raw mail is not (yet) readable.
+    raw = mail("Lost and found", "Nothing is lost.")
+    notice = ses_notification("late-1", bucket, "raw-mail/late-1", raw, [DESK])
+    sqs.send_message(QueueUrl=inbound, MessageBody=sns_envelope(notice))
+
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    for _ in range(6):
+        # A batch that failed as a whole raises; SQS hands it out again, up to five times.
+        with contextlib.suppress(BatchProcessingError):
+            room.inbound.poll_once()
+    assert _count(sqs, dead_letters) == 1
+    assert not [t for t in tickets_of(api) if t["subject"] == "Lost and found"]
+
+    boto3.client("s3").put_object(Bucket=bucket, Key="raw-mail/late-1", Body=raw)
+    assert replay(sqs, dead_letters, inbound) == 1
+    room.settle()
+
+    assert [t for t in tickets_of(api) if t["subject"] == "Lost and found"]
+    assert _count(sqs, dead_letters) == 0
+
+
+def _count(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
