@@ -385,3 +385,11 @@ def test_given_nullable_fields_set_to_null_then_they_are_cleared(api):
     assert (cleared["assignee"], cleared["group"]) == (None, None)
     assert (cleared["custom_fields"], cleared["tags"]) == ({}, [])
     problem(patch(api, number, {"subject": None}, 2), 422)
+
+
+def test_given_a_custom_number_too_close_to_zero_for_dynamodb_then_422_not_500(api):
+    body = {"subject": "s", "description": "d", "custom_fields": {"ratio": -2.9e-205}}
+    answer = api.call("POST", "/v1/tickets", as_=REQUESTER, body=body)
+    assert answer.status_code == 422, answer.body
+    body["custom_fields"] = {"ratio": 0.0, "tiny": 1.5e-90}
+    assert api.call("POST", "/v1/tickets", as_=REQUESTER, body=body).status_code == 201

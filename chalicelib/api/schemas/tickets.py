@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.api.schemas.common import PageQuery, Strict
 from chalicelib.domain.tickets import Level, Priority, Status, TicketType, Visibility
@@ -18,11 +18,20 @@ Slug = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_/-]*$")
 ]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
+
+def _storable(value: float) -> float:
+    # DynamoDB numbers stop at a magnitude of 1e-130; below it a write fails as a whole.
+    if value != 0 and abs(value) < 1e-100:
+        raise ValueError("a number this close to zero cannot be stored; send 0")
+    return value
+
+
 # Custom field values stay within what DynamoDB stores exactly (38 significant digits).
 FieldValue = (
     Annotated[str, StringConstraints(max_length=1000)]
     | Annotated[int, Field(ge=-(10**15), le=10**15)]
-    | Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+    | Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False), AfterValidator(_storable)]
     | bool
     | None
 )
