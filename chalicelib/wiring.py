@@ -61,7 +61,7 @@ def ticket_service() -> TicketService:
 @cache
 def gdpr_service() -> GdprService:
     # The ticket repository also reads the requester index, the records and the profiles.
-    return GdprService(ticket_service().tickets, Accounts(), clock=utc_now)
+    return GdprService(ticket_service().tickets, Accounts(), files, clock=utc_now)
 
 
 # The mail services are imported by their factories: parsing and rendering mail needs nh3,

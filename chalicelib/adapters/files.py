@@ -20,6 +20,10 @@ def get(key: str) -> bytes:
     return answer["Body"].read()
 
 
+def delete(key: str) -> None:
+    client("s3").delete_object(Bucket=get_settings().bucket_name, Key=key)
+
+
 def download_url(key: str, filename: str, content_type: str) -> str:
     """A short-lived link that downloads the file under its own name, never renders it."""
     return client("s3").generate_presigned_url(

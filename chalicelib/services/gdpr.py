@@ -9,6 +9,8 @@ replaced by a stable pseudonym, the description and the requester's own messages
 and every other mention of the address (in agents' messages, notes, time notes and audit
 events) is replaced as well. Each ticket is one conditional write of a new version with a
 `requester.erased` event carrying no personal data; a concurrent change makes it read again.
+Mail they sent is blanked in the table too (its untrimmed original, the receipt of the mail
+that filed a ticket), and its raw MIME and their attachments are deleted from the bucket.
 """
 
 import hashlib
@@ -21,15 +23,19 @@ from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.permissions import INTERNAL_FIELDS, Action
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import (
+    Attachment,
     Event,
+    MailFacts,
+    MailReceipt,
     Message,
     Person,
+    Record,
     Ticket,
     TimeEntry,
     Visibility,
     new_id,
 )
-from chalicelib.services.ports import Accounts, Clock, PersonalData, VersionConflict
+from chalicelib.services.ports import Accounts, Clock, FileStore, PersonalData, VersionConflict
 
 ERASED = "[erased]"
 ERASED_NAME = "Erased requester"
@@ -47,9 +53,12 @@ def pseudonym(tenant: str, email: str) -> str:
 
 
 class GdprService:
-    def __init__(self, data: PersonalData, accounts: Accounts, clock: Clock) -> None:
+    def __init__(
+        self, data: PersonalData, accounts: Accounts, files: FileStore, clock: Clock
+    ) -> None:
         self.data = data
         self.accounts = accounts
+        self.files = files
         self.clock = clock
 
     # --- access -----------------------------------------------------------------------------
@@ -138,8 +147,18 @@ class GdprService:
             "closed_at": ticket.closed_at,
             "messages": sorted(messages, key=lambda m: m["created_at"]),
             "events": sorted(events, key=lambda e: e["occurred_at"]),
-            # Until attachments and satisfaction ratings exist, there are none to give.
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": a.id,
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "created_at": a.created_at,
+                }
+                for a in records
+                if isinstance(a, Attachment) and a.visibility == Visibility.PUBLIC
+            ],
+            # Until satisfaction ratings exist, there are none to give.
             "ratings": [],
         }
 
@@ -169,11 +188,13 @@ class GdprService:
             ticket = self.data.get(principal.tenant, number)
             if ticket is None or ticket.requester.email != email:
                 return  # erased meanwhile
+            stored = self.data.records(principal.tenant, number)
             records = [
-                changed
-                for record in self.data.records(principal.tenant, number)
-                if (changed := scrub.record(record)) is not record
+                changed for record in stored if (changed := scrub.record(record)) is not record
             ]
+            # Files go first: should the rewrite fail, a retry finds them gone already.
+            for key in _their_files(stored, email):
+                self.files.delete(key)
             after = replace(
                 ticket,
                 version=ticket.version + 1,
@@ -239,12 +260,18 @@ class _Scrubber:
     def _is_theirs(self, author: dict[str, str]) -> bool:
         return str(author.get("id", "")).lower() == self.email
 
-    def record(self, record: Message | Event | TimeEntry) -> Message | Event | TimeEntry:
+    def record(self, record: Record) -> Record:
         """The record with the person removed, or the same object when nothing changes."""
-        changed: Message | Event | TimeEntry
+        changed: Record
         if isinstance(record, Message):
-            body = ERASED if self._is_theirs(record.author) else self.text(record.body)
-            changed = replace(record, body=body, author=self.value(record.author))
+            theirs = self._is_theirs(record.author)
+            body = ERASED if theirs else self.text(record.body)
+            mail = self.mail(record.mail) if record.mail else None
+            changed = replace(record, body=body, author=self.value(record.author), mail=mail)
+        elif isinstance(record, MailReceipt):
+            changed = replace(record, facts=self.mail(record.facts))
+        elif isinstance(record, Attachment):
+            changed = replace(record, filename=self.text(record.filename))
         elif isinstance(record, Event):
             changed = replace(
                 record,
@@ -252,6 +279,43 @@ class _Scrubber:
                 changes=self.value(record.changes),
                 data=self.value(record.data),
             )
-        else:
+        elif isinstance(record, TimeEntry):
             changed = replace(record, note=self.text(record.note), author=self.value(record.author))
+        else:
+            changed = record
         return record if changed == record else changed
+
+    def mail(self, facts: MailFacts) -> MailFacts:
+        theirs = facts.sender.lower() == self.email
+        original = facts.original
+        if original is not None:
+            original = ERASED if theirs else self.text(original)
+        return replace(
+            facts,
+            sender=self.pseudonym if theirs else facts.sender,
+            original=original,
+            raw_key=None if theirs else facts.raw_key,
+        )
+
+
+def _their_files(records: list[Record], email: str) -> list[str]:
+    """Bucket keys of the raw mail they sent and of the files that came with it."""
+    theirs: set[str] = {""}  # attachments of the mail that filed the ticket have no message
+    keys: list[str] = []
+    for record in records:
+        facts = record.mail if isinstance(record, Message) else None
+        if isinstance(record, MailReceipt):
+            facts = record.facts
+        if facts and facts.sender.lower() == email:
+            if isinstance(record, Message):
+                theirs.add(record.id)
+            if facts.raw_key:
+                keys.append(facts.raw_key)
+        elif isinstance(record, Message) and record.author.get("id", "").lower() == email:
+            theirs.add(record.id)
+    keys += [
+        r.key
+        for r in records
+        if isinstance(r, Attachment) and r.message in theirs and not r.key.startswith("raw-mail/")
+    ]
+    return list(dict.fromkeys(keys))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from chalicelib.domain.tickets import Attachment, Event, MailRef, Message, Record, Ticket, TimeEntry
+from chalicelib.domain.tickets import Attachment, Event, MailRef, Message, Record, Ticket
 
 T = TypeVar("T")
 
@@ -109,20 +109,19 @@ class PersonalData(Protocol):
 
     def get(self, tenant: str, number: int) -> Ticket | None: ...
 
-    def records(self, tenant: str, number: int) -> list[Message | Event | TimeEntry]: ...
+    def records(self, tenant: str, number: int) -> list[Record]: ...
 
     def append_event(self, event: Event) -> None: ...
 
-    def rewrite(
-        self,
-        ticket: Ticket,
-        expected_version: int,
-        records: list[Message | Event | TimeEntry],
-    ) -> None: ...
+    def rewrite(self, ticket: Ticket, expected_version: int, records: list[Record]) -> None: ...
 
     def profile_role(self, tenant: str, email: str) -> str | None: ...
 
     def delete_profile(self, tenant: str, email: str) -> bool: ...
+
+
+class FileStore(Protocol):
+    def delete(self, key: str) -> None: ...
 
 
 class Accounts(Protocol):

@@ -84,9 +84,13 @@ def assert_allowed(template: Packaged, seen: set[tuple[str, str | None]], *funct
     assert not unused, f"{functions} are granted {sorted(unused)} they never use"
 
 
-def test_given_the_api_then_each_of_its_calls_is_granted(api, calls, packaged):  # noqa: F811
+def test_given_the_api_then_each_of_its_calls_is_granted(api, aws_env, calls, packaged):  # noqa: F811
+    from tests.integration.test_mail import Mailroom
+
     key = api.call("POST", "/v1/api-keys", as_="admin@demo.example.com",
                    body={"name": "crm", "role": "agent"}).json_body  # fmt: skip
+    # The requester mails in a file, so that erasing them below deletes files too.
+    Mailroom(aws_env).send(_with_attachment("support@demo.example.com", REQUESTER))
     calls.seen.clear()  # the logins above went through the API too, and are recorded below
     api.sign_out_everyone()
     wiring.sla_settings().forget()  # a cold container reads the SLA settings
@@ -236,12 +240,12 @@ def _fail_one(room: Any) -> None:
         room.inbound.handler(lambda_event([message], env["BALIE_INBOUND_QUEUE_ARN"]))
 
 
-def _with_attachment(to: str) -> bytes:
+def _with_attachment(to: str, sender: str = STRANGER) -> bytes:
     from email.message import EmailMessage
     from email.utils import make_msgid
 
     message = EmailMessage()
-    message["From"] = f"Pat <{STRANGER}>"
+    message["From"] = f"Pat <{sender}>"
     message["To"] = to
     message["Subject"] = "Re: Laptop"
     message["Message-ID"] = make_msgid()

@@ -338,3 +338,39 @@ def _count(sqs: Any, url: str) -> int:
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
     )
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_given_a_requester_who_mailed_then_erasure_removes_their_mail_and_files(api, room, aws_env):
+    import boto3
+
+    message = EmailMessage()
+    message["From"] = f"Pat Jansen <{STRANGER}>"
+    message["To"] = DESK
+    message["Subject"] = "Laptop"
+    message["Message-ID"] = email.utils.make_msgid()
+    message.set_content("Black screen.\n\n> old quoted text\n\n-- \nPat Jansen, 06-12345678")
+    message.add_attachment(b"png", maintype="image", subtype="png", filename="pat.png")
+    room.send(message.as_bytes())
+    (ack,) = room.sent_to(STRANGER)
+    reply = mail(
+        "Re: Laptop", "Still black.\n\n-- \nPat, 06-12345678", In_Reply_To=ack["Message-ID"]
+    )
+    room.send(reply)
+    admin = "admin@demo.example.com"
+    exported = api.call("GET", f"/v1/requesters/{STRANGER}/export", as_=admin).json_body
+    assert [a["filename"] for a in exported["tickets"][0]["attachments"]] == ["pat.png"]
+    s3 = boto3.client("s3")
+    bucket = aws_env["BALIE_BUCKET_NAME"]
+    assert len(s3.list_objects_v2(Bucket=bucket).get("Contents", [])) == 3  # 2 raw, 1 file
+
+    assert api.call("DELETE", f"/v1/requesters/{STRANGER}", as_=admin).status_code == 204
+
+    assert s3.list_objects_v2(Bucket=bucket).get("Contents", []) == []
+    table = boto3.client("dynamodb")
+    items = table.scan(TableName=aws_env["BALIE_TABLE_NAME"])["Items"]
+    # What still names them are bookkeeping records keyed by the address, which expire by
+    # TTL: the idempotency claim (24 h), the hourly mail count (2 h), mail sent (7 days).
+    left = [i for i in items if "06-12345678" in str(i) or STRANGER in str(i)]
+    assert "06-12345678" not in str(left)
+    assert {i["PK"]["S"].split("#")[2] for i in left} <= {"IDEMPOTENCY", "MAILRATE", "SENT"}
+    assert all("expires_at" in i for i in left)

@@ -262,16 +262,22 @@ class DynamoTickets:
         }
         yield from self._all_pages(params)
 
-    def records(self, tenant: str, number: int) -> list[Message | Event | TimeEntry]:
-        """Everything a ticket recorded (messages, events, time entries), all pages."""
+    def records(self, tenant: str, number: int) -> list[Record]:
+        """Everything a ticket recorded (messages, events, time, files, mail), all pages."""
         params: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "PK = :pk",
             "ExpressionAttributeValues": to_item({":pk": keys.ticket_pk(tenant, number)}),
             "ConsistentRead": True,
         }
-        readers = {"message": message_from_item, "event": event_from_item, "time": time_from_item}
-        found: list[Message | Event | TimeEntry] = []
+        readers = {
+            "message": message_from_item,
+            "event": event_from_item,
+            "time": time_from_item,
+            "attachment": attachment_from_item,
+            "mail_receipt": mail_receipt_from_item,
+        }
+        found: list[Record] = []
         while True:
             answer = self._db.query(**params)
             for item in answer.get("Items", []):
@@ -314,7 +320,7 @@ class DynamoTickets:
         self,
         ticket: Ticket,
         expected_version: int,
-        records: list[Message | Event | TimeEntry],
+        records: list[Record],
     ) -> None:
         """Save a new version that rewrites existing records in place (same keys).
 
@@ -341,6 +347,8 @@ class DynamoTickets:
         return from_item(item).get("role") if item else None
 
     def delete_profile(self, tenant: str, email: str) -> bool:
+        # The bounce record beside the profile names the address too.
+        self._db.delete_item(TableName=self.table, Key=to_item(keys.bounce_key(tenant, email)))
         answer = self._db.delete_item(
             TableName=self.table,
             Key=to_item(keys.user_key(tenant, email.lower())),
@@ -634,6 +642,7 @@ def record_item(record: Record) -> dict[str, Any]:
             "PK": keys.ticket_pk(record.tenant, record.ticket),
             "SK": keys.receipt_sk(record.id),
             "kind": "mail_receipt",
+            "id": record.id,
             "tenant": record.tenant,
             "ticket": record.ticket,
             "received_at": iso(record.received_at),
@@ -674,6 +683,16 @@ def mail_ref_item(ref: MailRef) -> dict[str, Any]:
 def mail_ref_from_item(v: dict[str, Any]) -> MailRef:
     return MailRef(
         tenant=v["tenant"], message_id=v["message_id"], ticket=v["ticket"], inbound=v["inbound"]
+    )
+
+
+def mail_receipt_from_item(v: dict[str, Any]) -> MailReceipt:
+    return MailReceipt(
+        id=v["id"],
+        tenant=v["tenant"],
+        ticket=v["ticket"],
+        facts=mail_facts_from_item(v["mail"]),
+        received_at=datetime.fromisoformat(v["received_at"]),
     )
 
 
