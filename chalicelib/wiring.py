@@ -15,6 +15,7 @@ from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
 from chalicelib.adapters.dynamo.users import DynamoPeople
+from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.gdpr import GdprService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
@@ -111,6 +112,11 @@ def notifications() -> "Notifications":
     )
 
 
+@cache
+def attachment_service() -> AttachmentService:
+    return AttachmentService(ticket_service(), files)
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -122,5 +128,6 @@ def reset() -> None:
         inbound_mail,
         mail_feedback,
         notifications,
+        attachment_service,
     ):
         factory.cache_clear()

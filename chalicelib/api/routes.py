@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import auth, gdpr, identity, meta, sla, tenants, tickets
+from chalicelib.api import attachments, auth, gdpr, identity, meta, sla, tenants, tickets
 from chalicelib.api.openapi import Operation
 
 
@@ -13,6 +13,7 @@ def blueprints() -> list[Blueprint]:
         meta.meta_bp,
         identity.identity_bp,
         tickets.tickets_bp,
+        attachments.attachments_bp,
         sla.sla_bp,
         tenants.tenants_bp,
         gdpr.gdpr_bp,
@@ -24,6 +25,7 @@ def all_operations() -> list[Operation]:
         *meta.OPERATIONS,
         *identity.OPERATIONS,
         *tickets.OPERATIONS,
+        *attachments.OPERATIONS,
         *sla.OPERATIONS,
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,

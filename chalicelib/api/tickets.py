@@ -22,6 +22,7 @@ from chalicelib.api.schemas.tickets import (
     EscalationCreate,
     EventList,
     EventOut,
+    MailOut,
     MessageCreate,
     MessageList,
     MessageOut,
@@ -49,7 +50,7 @@ tickets_bp = Blueprint(__name__)
 ANY_BODY = ["*/*"]
 
 
-def _number(raw: str) -> int:
+def parse_number(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise NotFound(f"Ticket {raw[:20]} does not exist.")
     return int(raw)
@@ -108,7 +109,7 @@ def list_tickets() -> Response:
 @handled
 def get_ticket(number: str) -> Response:
     principal = current_principal(tickets_bp.current_request)
-    ticket = ticket_service().get(principal, _number(number))
+    ticket = ticket_service().get(principal, parse_number(number))
     return json_response(render_ticket(principal, ticket), headers={"ETag": etag(ticket.version)})
 
 
@@ -119,7 +120,7 @@ def get_ticket(number: str) -> Response:
 def patch_ticket(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
-    ticket_number = _number(number)
+    ticket_number = parse_number(number)
     body = parse_body(request, TicketPatch)
     expected = if_match_version(request)
     ticket = ticket_service().update(principal, ticket_number, body.changes(), expected)
@@ -132,9 +133,12 @@ def list_messages(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
     params = validate(PageQuery, query(request))
-    page = ticket_service().messages(principal, _number(number), params.limit, params.cursor)
+    page = ticket_service().messages(principal, parse_number(number), params.limit, params.cursor)
     return json_response(
-        MessageList(items=[render_message(m) for m in page.items], next_cursor=page.next_cursor)
+        MessageList(
+            items=[render_message(m, principal.is_staff) for m in page.items],
+            next_cursor=page.next_cursor,
+        )
     )
 
 
@@ -145,13 +149,13 @@ def list_messages(number: str) -> Response:
 def add_message(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
-    ticket_number = _number(number)
+    ticket_number = parse_number(number)
     body = parse_body(request, MessageCreate)
     message = ticket_service().add_message(
         principal, ticket_number, body.body, body.visibility, Channel.API
     )
     return json_response(
-        render_message(message),
+        render_message(message, principal.is_staff),
         status=201,
         headers={"Location": location(request, f"/v1/tickets/{ticket_number}/messages")},
     )
@@ -164,7 +168,7 @@ def add_message(number: str) -> Response:
 def log_time(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
-    ticket_number = _number(number)
+    ticket_number = parse_number(number)
     body = parse_body(request, TimeCreate)
     entry = ticket_service().log_time(principal, ticket_number, body.minutes, body.note)
     return json_response(render_time(entry), status=201)
@@ -177,7 +181,7 @@ def log_time(number: str) -> Response:
 def escalate(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
-    ticket_number = _number(number)
+    ticket_number = parse_number(number)
     body = parse_body(request, EscalationCreate)
     ticket = ticket_service().escalate(principal, ticket_number, body.tier, body.group, body.reason)
     return json_response(render_ticket(principal, ticket), headers={"ETag": etag(ticket.version)})
@@ -189,7 +193,7 @@ def list_events(number: str) -> Response:
     request = tickets_bp.current_request
     principal = current_principal(request)
     params = validate(PageQuery, query(request))
-    page = ticket_service().events(principal, _number(number), params.limit, params.cursor)
+    page = ticket_service().events(principal, parse_number(number), params.limit, params.cursor)
     return json_response(
         EventList(items=[render_event(e) for e in page.items], next_cursor=page.next_cursor)
     )
@@ -232,7 +236,8 @@ def render_ticket(principal: Principal, ticket: Ticket) -> dict[str, Any]:
     return out.model_dump(mode="json", exclude=set(permissions.hidden_fields(principal)))
 
 
-def render_message(message: Message) -> MessageOut:
+def render_message(message: Message, staff: bool) -> MessageOut:
+    mail = message.mail
     return MessageOut(
         id=message.id,
         ticket=message.ticket,
@@ -241,6 +246,16 @@ def render_message(message: Message) -> MessageOut:
         body=message.body,
         channel=message.channel.value,
         created_at=message.created_at,
+        attachments=list(message.attachments),
+        mail=MailOut(
+            message_id=mail.message_id,
+            sender=mail.sender,
+            kind=mail.kind,
+            original=mail.original,
+            verdicts=mail.verdicts,
+        )
+        if mail and staff
+        else None,
     )
 
 

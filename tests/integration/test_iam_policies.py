@@ -30,6 +30,8 @@ _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
 STREAM_READS = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
                 "dynamodb:ListStreams"}  # fmt: skip
 QUEUE_READS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+# A presigned download link is used by the browser, with the signing role's permission.
+PRESIGNED = {"s3:GetObject"}
 
 
 class Calls:
@@ -80,7 +82,7 @@ def assert_allowed(template: Packaged, seen: set[tuple[str, str | None]], *funct
     # And nothing more: every data action granted is one the code was seen to use (logs and
     # the stream reads of Lambda's event source mapping aside).
     unused = {a for a in actions if not a.startswith("logs:")} - {a for a, _ in seen}
-    unused -= STREAM_READS | QUEUE_READS
+    unused -= STREAM_READS | QUEUE_READS | PRESIGNED
     assert not unused, f"{functions} are granted {sorted(unused)} they never use"
 
 

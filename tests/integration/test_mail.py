@@ -374,3 +374,39 @@ def test_given_a_requester_who_mailed_then_erasure_removes_their_mail_and_files(
     assert "06-12345678" not in str(left)
     assert {i["PK"]["S"].split("#")[2] for i in left} <= {"IDEMPOTENCY", "MAILRATE", "SENT"}
     assert all("expires_at" in i for i in left)
+
+
+def test_given_mailed_files_then_both_sides_list_them_and_get_a_short_lived_link(api, room):
+    message = EmailMessage()
+    message["From"] = f"Requester <{REQUESTER}>"
+    message["To"] = DESK
+    message["Subject"] = "Scan of the form"
+    message["Message-ID"] = email.utils.make_msgid()
+    message.set_content("Form attached.\n\n> earlier text we quoted")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="form.pdf")
+    room.send(message.as_bytes())
+    (ticket,) = [t for t in tickets_of(api, REQUESTER) if t["subject"] == "Scan of the form"]
+    number = ticket["number"]
+    (ack,) = [m for m in room.sent_to(REQUESTER) if f"[#{number}]" in m["Subject"]]
+    colleague = mail("Re: form", "I have it too", sender="colleague@demo-customer.example.org",
+                     In_Reply_To=ack["Message-ID"])  # fmt: skip
+    room.send(colleague)
+
+    for who in (REQUESTER, AGENT):
+        listed = api.call("GET", f"/v1/tickets/{number}/attachments", as_=who).json_body["items"]
+        assert [a["filename"] for a in listed] == ["form.pdf"]
+        answer = api.call("GET", f"/v1/tickets/{number}/attachments/{listed[0]['id']}", as_=who)
+        assert answer.status_code == 302
+        link = answer.headers["Location"]
+        assert "Expires=" in link and "attachment%3B" in link  # expires; downloads, never renders
+    assert api.call("GET", f"/v1/tickets/{number}/attachments/nope", as_=AGENT).status_code == 404
+    assert (
+        api.call(
+            "GET", f"/v1/tickets/{number}/attachments", as_="requester2@demo.example.com"
+        ).status_code
+        == 404
+    )
+
+    (note,) = conversation(api, number)
+    assert note["visibility"] == "internal" and note["mail"]["sender"].startswith("colleague@")
+    assert conversation(api, number, who=REQUESTER) == []

@@ -180,6 +180,16 @@ class MessageCreate(Strict):
     visibility: Visibility = Visibility.PUBLIC
 
 
+class MailOut(BaseModel):
+    """Where a message came from by mail (staff only)."""
+
+    message_id: str
+    sender: str
+    kind: str
+    original: str | None = Field(description="the text before quotes and signature were trimmed")
+    verdicts: dict[str, str]
+
+
 class MessageOut(BaseModel):
     id: str
     ticket: int
@@ -188,6 +198,22 @@ class MessageOut(BaseModel):
     body: str
     channel: str
     created_at: datetime
+    attachments: list[str] = Field(default=[], description="ids of the message's attachments")
+    mail: MailOut | None = None
+
+
+class AttachmentOut(BaseModel):
+    id: str
+    ticket: int
+    message: str | None = Field(description="the message it came with; null: with the ticket")
+    filename: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+class AttachmentList(BaseModel):
+    items: list[AttachmentOut]
 
 
 class MessageList(BaseModel):

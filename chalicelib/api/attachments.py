@@ -1,0 +1,56 @@
+"""Files on a ticket: the list, and a redirect to a short-lived download link."""
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.auth import bearer
+from chalicelib.api.errors import handled
+from chalicelib.api.http import json_response
+from chalicelib.api.openapi import Operation
+from chalicelib.api.principal import current_principal
+from chalicelib.api.schemas.tickets import AttachmentList, AttachmentOut
+from chalicelib.api.tickets import parse_number
+from chalicelib.domain.tickets import Attachment
+from chalicelib.wiring import attachment_service
+
+attachments_bp = Blueprint(__name__)
+
+
+@attachments_bp.route("/v1/tickets/{number}/attachments", methods=["GET"], authorizer=bearer)
+@handled
+def list_attachments(number: str) -> Response:
+    principal = current_principal(attachments_bp.current_request)
+    found = attachment_service().list(principal, parse_number(number))
+    return json_response(AttachmentList(items=[render_attachment(a) for a in found]))
+
+
+@attachments_bp.route(
+    "/v1/tickets/{number}/attachments/{attachment_id}", methods=["GET"], authorizer=bearer
+)
+@handled
+def download_attachment(number: str, attachment_id: str) -> Response:
+    principal = current_principal(attachments_bp.current_request)
+    url = attachment_service().download_url(principal, parse_number(number), attachment_id)
+    # Not cached: the link expires in minutes and is the caller's alone.
+    headers = {"Location": url, "Cache-Control": "no-store"}
+    return Response(body="", status_code=302, headers=headers)
+
+
+def render_attachment(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        ticket=attachment.ticket,
+        message=attachment.message or None,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        size=attachment.size,
+        created_at=attachment.created_at,
+    )
+
+
+OPERATIONS = [
+    Operation("GET", "/v1/tickets/{number}/attachments", "The ticket's files you may see",
+              {200: AttachmentList}, errors=(404,)),
+    Operation("GET", "/v1/tickets/{number}/attachments/{attachment_id}",
+              "Download a file: a redirect to a link that works for five minutes",
+              {302: None}, errors=(404,)),
+]  # fmt: skip
