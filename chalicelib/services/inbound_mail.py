@@ -19,6 +19,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from chalicelib.adapters.mail.classify import Kind, Verdict, classify
@@ -302,8 +303,13 @@ class _Intake:
 
     # --- parts --------------------------------------------------------------------------
 
+    @cached_property
+    def _role(self) -> Role | None:
+        """The sender's role in the tenant, read once per mail (None: not known yet)."""
+        return self.service.people.role_of(self.tenant, self.sender)
+
     def _sender_principal(self) -> Principal:
-        role = self.service.people.role_of(self.tenant, self.sender)
+        role = self._role
         name = self.mail.from_name or self.sender.split("@")[0]
         if role is None:
             locale = self.settings.get("locale", "en")
@@ -312,8 +318,7 @@ class _Intake:
         return Principal(self.tenant, role, "user", self.sender, name, email=self.sender)
 
     def _is_staff(self) -> bool:
-        role = self.service.people.role_of(self.tenant, self.sender)
-        return role is not None and role.at_least(Role.AGENT)
+        return self._role is not None and self._role.at_least(Role.AGENT)
 
     def _subject(self) -> str:
         subject = " ".join(self.mail.subject.split())[:MAX_SUBJECT_CHARS]

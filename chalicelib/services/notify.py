@@ -125,7 +125,7 @@ class Notifications:
             if ticket.assignee and ticket.assignee != actor.get("id"):
                 notices.append(self._to_agent(ticket, ticket.assignee, "ticket_assigned"))
         elif kind == "message.added" and data.get("visibility") == Visibility.PUBLIC.value:
-            message = self._message(ticket, data["message_id"])
+            message = self.tickets.message(ticket.tenant, ticket.number, data["message_id"])
             if message is not None:
                 notices += self._about_message(ticket, message, data.get("mail_message_id"))
         elif kind == "ticket.updated":
@@ -133,7 +133,7 @@ class Notifications:
         elif kind in ("sla.warning", "sla.breached") and ticket.assignee:
             template = kind.replace(".", "_")
             notices.append(
-                self._to_agent(ticket, ticket.assignee, template, sla=_sla_context(data, ticket))
+                self._to_agent(ticket, ticket.assignee, template, sla=_sla_context(data))
             )
         return notices
 
@@ -307,10 +307,6 @@ class Notifications:
             **notice.context,
         }
 
-    def _message(self, ticket: Ticket, message_id: str) -> Message | None:
-        page = self.tickets.messages(ticket.tenant, ticket.number, True, 100, None)
-        return next((m for m in page.items if m.id == message_id), None)
-
     def _record_failure(self, ticket: Ticket, notice: Notice, reason: str) -> None:
         actor = {"kind": "system", "id": "mail", "name": "Balie", "role": "admin"}
         event: Event = new_event(
@@ -333,7 +329,7 @@ def _ref(ticket: Ticket, message_id: str) -> MailRef:
     return MailRef(ticket.tenant, message_id, ticket.number, inbound=False)
 
 
-def _sla_context(data: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+def _sla_context(data: dict[str, Any]) -> dict[str, Any]:
     return {"clock": data["clock"], "due_at": data.get("due_at") or ""}
 
 

@@ -289,6 +289,11 @@ class DynamoTickets:
                 return found
             params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
 
+    def message(self, tenant: str, number: int, message_id: str) -> Message | None:
+        key = {"PK": keys.ticket_pk(tenant, number), "SK": keys.message_sk(message_id)}
+        item = self._db.get_item(TableName=self.table, Key=to_item(key)).get("Item")
+        return message_from_item(from_item(item)) if item else None
+
     def thread_of(self, tenant: str, message_ids: list[str]) -> MailRef | None:
         """The first of `message_ids` (in the order given) that belongs to a ticket."""
         wanted = list(dict.fromkeys(m for m in message_ids if m))[-_MAX_THREAD_IDS:]
