@@ -19,6 +19,7 @@ from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.gdpr import GdprService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
+from chalicelib.services.survey import Survey
 from chalicelib.services.tickets import TicketService
 from chalicelib.settings import get_settings
 
@@ -117,6 +118,11 @@ def attachment_service() -> AttachmentService:
     return AttachmentService(ticket_service(), files)
 
 
+@cache
+def survey() -> Survey:
+    return Survey(ticket_service(), tenants(), clock=utc_now)
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -129,5 +135,6 @@ def reset() -> None:
         mail_feedback,
         notifications,
         attachment_service,
+        survey,
     ):
         factory.cache_clear()

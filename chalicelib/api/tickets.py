@@ -26,6 +26,8 @@ from chalicelib.api.schemas.tickets import (
     MessageCreate,
     MessageList,
     MessageOut,
+    SatisfactionCreate,
+    SatisfactionOut,
     TicketCreate,
     TicketList,
     TicketOut,
@@ -37,7 +39,7 @@ from chalicelib.api.schemas.tickets import (
 from chalicelib.domain import permissions
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.tickets import Channel, Event, Message, Ticket, TimeEntry
+from chalicelib.domain.tickets import Channel, Event, Message, Satisfaction, Ticket, TimeEntry
 from chalicelib.observability import count
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.tickets import NewTicket
@@ -187,6 +189,20 @@ def escalate(number: str) -> Response:
     return json_response(render_ticket(principal, ticket), headers={"ETag": etag(ticket.version)})
 
 
+@tickets_bp.route(
+    "/v1/tickets/{number}/satisfaction", methods=["POST"], authorizer=bearer, content_types=ANY_BODY
+)
+@handled
+def rate(number: str) -> Response:
+    request = tickets_bp.current_request
+    principal = current_principal(request)
+    ticket_number = parse_number(number)
+    body = parse_body(request, SatisfactionCreate)
+    ticket = ticket_service().rate(principal, ticket_number, body.rating, body.comment)
+    assert ticket.satisfaction is not None
+    return json_response(render_satisfaction(ticket.satisfaction), status=201)
+
+
 @tickets_bp.route("/v1/tickets/{number}/events", methods=["GET"], authorizer=bearer)
 @handled
 def list_events(number: str) -> Response:
@@ -232,8 +248,18 @@ def render_ticket(principal: Principal, ticket: Ticket) -> dict[str, Any]:
         tags=list(ticket.tags),
         time_spent_minutes=ticket.time_spent_minutes,
         sla=ticket_service().sla_view(ticket),
+        satisfaction=render_satisfaction(ticket.satisfaction) if ticket.satisfaction else None,
     )
     return out.model_dump(mode="json", exclude=set(permissions.hidden_fields(principal)))
+
+
+def render_satisfaction(satisfaction: Satisfaction) -> SatisfactionOut:
+    return SatisfactionOut(
+        rating=satisfaction.rating,
+        resolution=satisfaction.resolution,
+        rated_at=satisfaction.rated_at,
+        comment=satisfaction.comment,
+    )
 
 
 def render_message(message: Message, staff: bool) -> MessageOut:
@@ -342,6 +368,14 @@ OPERATIONS = [
         "Functional escalation",
         {200: TicketOut},
         body=EscalationCreate,
+        errors=(*_PROBLEMS, 409, 413, 415),
+    ),
+    Operation(
+        "POST",
+        "/v1/tickets/{number}/satisfaction",
+        "The requester rates a resolved ticket, once per resolution",
+        {201: SatisfactionOut},
+        body=SatisfactionCreate,
         errors=(*_PROBLEMS, 409, 413, 415),
     ),
     Operation(

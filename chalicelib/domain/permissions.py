@@ -77,6 +77,12 @@ def check_can_update(principal: Principal, ticket: Ticket, fields: dict[str, obj
     raise Forbidden("Requesters may only reopen or close their resolved tickets.")
 
 
+def check_can_rate(principal: Principal, ticket: Ticket) -> None:
+    """Only the person helped says how it went: not staff, not an integration."""
+    if principal.kind != "user" or ticket.requester.email != (principal.email or "").lower():
+        raise Forbidden("Only the requester of a ticket rates it.")
+
+
 def check_can_write(principal: Principal, visibility: Visibility) -> None:
     if visibility == Visibility.INTERNAL:
         require(principal, Action.WRITE_INTERNAL)

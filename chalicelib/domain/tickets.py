@@ -52,6 +52,11 @@ class Visibility(StrEnum):
     INTERNAL = "internal"
 
 
+class Rating(StrEnum):
+    GOOD = "good"
+    BAD = "bad"
+
+
 # ITIL priority matrix: impact (rows) × urgency (columns).
 _MATRIX: dict[tuple[Level, Level], Priority] = {
     (Level.HIGH, Level.HIGH): Priority.P1,
@@ -80,6 +85,10 @@ _MOVES: dict[Status, frozenset[Status]] = {
 }
 
 
+class AlreadyRated(Conflict):
+    """A second rating of the same resolution: the first one counts."""
+
+
 def can_move(current: Status, target: Status) -> bool:
     return target in _MOVES[current]
 
@@ -93,6 +102,16 @@ def check_move(current: Status, target: Status) -> None:
 class Person:
     email: str
     name: str
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The requester's verdict on one resolution of their ticket (the n-th, counting reopens)."""
+
+    rating: Rating
+    resolution: int
+    rated_at: datetime
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +149,41 @@ class Ticket:
     follow_up_of: int | None = None
     # Clocks of the SLA the ticket runs under (domain.sla.TicketSla); None without a policy.
     sla: Any = None
+    # The latest rating; a reopened and again resolved ticket is asked again.
+    satisfaction: Satisfaction | None = None
+
+    @property
+    def resolution(self) -> int | None:
+        """Which resolution the ticket is in (1 for the first), or None while it is not."""
+        if self.status in (Status.RESOLVED, Status.CLOSED):
+            return self.reopen_count + 1
+        return None
+
+    @property
+    def awaits_rating(self) -> bool:
+        rated = self.satisfaction is not None and self.satisfaction.resolution == self.resolution
+        return self.resolution is not None and not rated
+
+    def rated(
+        self, rating: Rating, comment: str | None, now: datetime, *, resolution: int | None = None
+    ) -> "Ticket":
+        """The ticket with the requester's rating of its current resolution; once per
+        resolution. `resolution` is the one a survey link asked about, if it came from one."""
+        if self.resolution is None:
+            raise Conflict(f"Ticket {self.number} is not resolved; rate it once it is.")
+        if resolution is not None and resolution != self.resolution:
+            raise Conflict(f"This survey asked about an earlier resolution of {self.number}.")
+        if not self.awaits_rating:
+            raise AlreadyRated(f"Ticket {self.number} has been rated already.")
+        verdict = Satisfaction(rating, self.resolution, now, comment or None)
+        return self.with_changes({"satisfaction": verdict}, now)
+
+    def commented(self, comment: str, resolution: int, now: datetime) -> "Ticket":
+        """A comment added to a rating given by one click in a survey mail."""
+        current = self.satisfaction
+        if current is None or current.resolution != resolution or current.comment:
+            raise Conflict(f"There is no rating of ticket {self.number} to comment on.")
+        return self.with_changes({"satisfaction": replace(current, comment=comment)}, now)
 
     def with_changes(self, changes: dict[str, Any], now: datetime) -> "Ticket":
         """A new version with `changes` applied and the rules that follow from them.

@@ -30,6 +30,7 @@ from chalicelib.domain.tickets import (
     Message,
     Person,
     Record,
+    Satisfaction,
     Ticket,
     TimeEntry,
     Visibility,
@@ -43,7 +44,13 @@ _RETRIES = 5
 
 # What a data subject sees of the audit trail: the events about their request itself. The
 # handling (time logged, escalations, SLA clocks) is the helpdesk's own record, not theirs.
-_SUBJECT_EVENTS = {"ticket.created", "ticket.updated", "message.added", "satisfaction.received"}
+_SUBJECT_EVENTS = {
+    "ticket.created",
+    "ticket.updated",
+    "message.added",
+    "satisfaction.received",
+    "satisfaction.commented",
+}
 
 
 def pseudonym(tenant: str, email: str) -> str:
@@ -158,8 +165,8 @@ class GdprService:
                 for a in records
                 if isinstance(a, Attachment) and a.visibility == Visibility.PUBLIC
             ],
-            # Until satisfaction ratings exist, there are none to give.
-            "ratings": [],
+            # The latest rating is kept on the ticket; earlier ones are in `events`.
+            "ratings": [_rating(ticket.satisfaction)] if ticket.satisfaction else [],
         }
 
     # --- erasure ----------------------------------------------------------------------------
@@ -203,6 +210,10 @@ class GdprService:
                 subject=scrub.text(ticket.subject),
                 created_by=scrub.value(ticket.created_by),
                 custom_fields=scrub.value(ticket.custom_fields),
+                # The rating stays for the statistics; the words are the person's.
+                satisfaction=(
+                    replace(ticket.satisfaction, comment=None) if ticket.satisfaction else None
+                ),
                 # updated_at is kept: erasure is not a change in the handling, and the
                 # auto-close of resolved tickets and the reports read it.
             )
@@ -221,6 +232,15 @@ class GdprService:
                 continue
             return
         raise Conflict(f"Ticket {number} is changing too fast right now; try again.")
+
+
+def _rating(satisfaction: Satisfaction) -> dict[str, Any]:
+    return {
+        "rating": satisfaction.rating.value,
+        "resolution": satisfaction.resolution,
+        "rated_at": satisfaction.rated_at,
+        "comment": satisfaction.comment,
+    }
 
 
 class _Scrubber:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.adapters.mail.mailer import Envelope
-from chalicelib.domain import threads
+from chalicelib.domain import survey, threads
 from chalicelib.domain.tickets import (
     Event,
     MailRef,
@@ -102,13 +102,15 @@ class Notifications:
         if settings is None or (number and ticket is None):
             return []
         outcomes = []
-        for notice in self._audience(request, ticket):
+        for notice in self._audience(request, ticket, settings):
             outcomes.append(self._deliver(request["id"], settings, ticket, notice))
         return outcomes
 
     # --- who hears about what ---------------------------------------------------------
 
-    def _audience(self, request: dict[str, Any], ticket: Ticket | None) -> list[Notice]:
+    def _audience(
+        self, request: dict[str, Any], ticket: Ticket | None, settings: dict[str, Any]
+    ) -> list[Notice]:
         kind = request["type"]
         if kind == "mail.attachments_refused":
             return [self._refused(request)]
@@ -129,7 +131,7 @@ class Notifications:
             if message is not None:
                 notices += self._about_message(ticket, message, data.get("mail_message_id"))
         elif kind == "ticket.updated":
-            notices += self._about_changes(ticket, data.get("changes", {}), actor)
+            notices += self._about_changes(ticket, data.get("changes", {}), actor, settings)
         elif kind in ("sla.warning", "sla.breached") and ticket.assignee:
             template = kind.replace(".", "_")
             notices.append(
@@ -152,7 +154,11 @@ class Notifications:
         return []
 
     def _about_changes(
-        self, ticket: Ticket, changes: dict[str, Any], actor: dict[str, Any]
+        self,
+        ticket: Ticket,
+        changes: dict[str, Any],
+        actor: dict[str, Any],
+        settings: dict[str, Any],
     ) -> list[Notice]:
         notices = []
         status = changes.get("status", {}).get("to")
@@ -166,7 +172,7 @@ class Notifications:
                     ticket,
                     "ticket_resolved",
                     None,
-                    survey={"good_url": f"{link}?rating=good", "bad_url": f"{link}?rating=bad"},
+                    survey=self._survey(settings, ticket),
                     reopen_url=link,
                 )
             )
@@ -174,6 +180,17 @@ class Notifications:
         if assignee and assignee != actor.get("id"):
             notices.append(self._to_agent(ticket, assignee, "ticket_assigned"))
         return notices
+
+    def _survey(self, settings: dict[str, Any], ticket: Ticket) -> dict[str, str] | None:
+        """One-click rating links, while the ticket is still resolved when the mail goes."""
+        key = settings.get("mail_token_key")
+        tokens = survey.links_for(key, ticket, self.clock()) if key else None
+        if tokens is None:
+            return None
+        return {
+            f"{rating.value}_url": f"{self.portal_url}/survey/{token}"
+            for rating, token in tokens.items()
+        }
 
     def _to_requester(
         self,

@@ -25,6 +25,7 @@ from chalicelib.domain.tickets import (
     Message,
     Person,
     Priority,
+    Rating,
     Record,
     Status,
     Ticket,
@@ -412,6 +413,47 @@ class TicketService:
                 data={"reason_message_id": note.id},
             )
             self.tickets.save(after, ticket.version, [note, event])
+            return after
+
+        return self._retrying(attempt)
+
+    def rate(
+        self,
+        principal: Principal,
+        number: int,
+        rating: Rating,
+        comment: str | None,
+        *,
+        resolution: int | None = None,
+    ) -> Ticket:
+        """The requester's rating of the current resolution, from the portal, the API or a
+        survey link (which names the `resolution` it asked about)."""
+
+        def attempt() -> Ticket:
+            ticket = self.get(principal, number)
+            permissions.check_can_rate(principal, ticket)
+            after = ticket.rated(rating, comment, self.clock(), resolution=resolution)
+            assert after.satisfaction is not None
+            data = {"rating": rating.value, "resolution": after.satisfaction.resolution}
+            event = self._event(principal, after, "satisfaction.received", data=data)
+            self.tickets.save(after, ticket.version, [event])
+            return after
+
+        return self._retrying(attempt)
+
+    def comment_rating(
+        self, principal: Principal, number: int, resolution: int, comment: str
+    ) -> Ticket:
+        """The comment that may follow a one-click rating from a survey mail."""
+
+        def attempt() -> Ticket:
+            ticket = self.get(principal, number)
+            permissions.check_can_rate(principal, ticket)
+            after = ticket.commented(comment, resolution, self.clock())
+            event = self._event(
+                principal, after, "satisfaction.commented", data={"resolution": resolution}
+            )
+            self.tickets.save(after, ticket.version, [event])
             return after
 
         return self._retrying(attempt)

@@ -111,3 +111,25 @@ def nonce(values: dict[str, str]) -> str | None:
     """The form's one-time id, if it is one we could have issued."""
     value = values.get("nonce", "")
     return value if _NONCE.match(value) else None
+
+
+COMMENT_MAX = 2000
+
+
+def rating(values: dict[str, str]) -> Form:
+    """The portal's survey: good or bad, and a comment if the requester wants to add one."""
+    form = Form({"rating": values.get("rating", ""), "comment": values.get("comment", "").strip()})
+    form.choice("rating", ("good", "bad"))
+    if len(form.values["comment"]) > COMMENT_MAX:
+        form.errors["comment"] = N_("Keep your comment under 2,000 characters.")
+    return form
+
+
+def survey_comment(values: dict[str, str]) -> Form:
+    form = Form(dict(values))
+    form.text(
+        "comment",
+        max_length=COMMENT_MAX,
+        message_too_long=N_("Keep your comment under 2,000 characters."),
+    )
+    return form

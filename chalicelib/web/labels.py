@@ -58,6 +58,7 @@ FLASH = {
     "replied": N_("Your reply has been added to ticket #%(number)s."),
     "reopened": N_("Ticket #%(number)s is open again."),
     "closed": N_("Ticket #%(number)s is closed. Thank you!"),
+    "rated": N_("Thank you for rating ticket #%(number)s."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The

@@ -7,7 +7,7 @@ what a requester may see and do is decided there (domain/permissions.py), not he
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, PreconditionFailed
-from chalicelib.domain.tickets import Channel, Level, Status, TicketType, Visibility
+from chalicelib.domain.tickets import Channel, Level, Rating, Status, TicketType, Visibility
 from chalicelib.services.ports import TicketFilter
 from chalicelib.web import forms, knowledge, labels
 from chalicelib.web.i18n import N_
@@ -155,12 +155,27 @@ def change_status(current: Page, number: str) -> Response:
     return current.redirect(f"/tickets/{ticket_number}")
 
 
+@portal_bp.route("/tickets/{number}/satisfaction", methods=["POST"], content_types=ANY_BODY)
+@page(portal_bp)
+def rate(current: Page, number: str) -> Response:
+    ticket_number = _number(number)
+    form = forms.rating(current.form())
+    if not form.ok:
+        return _show_ticket(current, ticket_number, status=422, rating_form=form)
+    ticket_service().rate(
+        current.user, ticket_number, Rating(form.values["rating"]), form.values["comment"]
+    )
+    current.flash("rated", ticket_number)
+    return current.redirect(f"/tickets/{ticket_number}")
+
+
 def _show_ticket(
     current: Page,
     number: int,
     *,
     status: int = 200,
     reply_form: forms.Form | None = None,
+    rating_form: forms.Form | None = None,
     conflict: bool = False,
 ) -> Response:
     service = ticket_service()
@@ -181,4 +196,8 @@ def _show_ticket(
         reply=reply_form or forms.Form({"body": ""}),
         conflict=conflict,
         moves=REQUESTER_MOVES if ticket.status == Status.RESOLVED else {},
+        # The requester (not staff looking on) is asked to rate each resolution once; a
+        # rating link of an older mail (`?rating=`) preselects the answer.
+        survey=ticket.awaits_rating and not current.user.is_staff,
+        rating=rating_form or forms.Form({"rating": current.query("rating") or "", "comment": ""}),
     )

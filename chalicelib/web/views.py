@@ -96,15 +96,23 @@ class Page:
         self.return_to: str | None = None
         self.prefix, self.path = _split_path(request)
         self.tenant = _tenant_settings(who.tenant) if who else {}
-        self.locale = i18n.negotiate(
+        self.locale = self._negotiate()
+
+    def _negotiate(self) -> str:
+        return i18n.negotiate(
             chosen=(
                 self.query("lang"),
-                jar.get(session.LANGUAGE_COOKIE),
-                who.locale if who else None,
+                self.jar.get(session.LANGUAGE_COOKIE),
+                self.principal.locale if self.principal else None,
             ),
-            accept_language=(request.headers or {}).get("accept-language"),
+            accept_language=(self.request.headers or {}).get("accept-language"),
             fallback=self.tenant.get("locale"),
         )
+
+    def speak_for(self, tenant: dict[str, Any]) -> None:
+        """A signed-out page about one tenant (a survey link) shows its name and language."""
+        self.tenant = tenant
+        self.locale = self._negotiate()
 
     # --- reading --------------------------------------------------------------------------
 

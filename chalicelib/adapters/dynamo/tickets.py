@@ -23,7 +23,9 @@ from chalicelib.domain.tickets import (
     Message,
     Person,
     Priority,
+    Rating,
     Record,
+    Satisfaction,
     Status,
     Ticket,
     TicketType,
@@ -540,6 +542,7 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "reopen_count": t.reopen_count,
         "follow_up_of": t.follow_up_of,
         "sla": sla_item(sla) if sla else None,
+        "satisfaction": satisfaction_item(t.satisfaction) if t.satisfaction else None,
         # Flat flags so that lists can filter on them.
         "sla_breached": bool(sla and sla.breached),
         "sla_warned": bool(sla and sla.warned),
@@ -579,6 +582,25 @@ def ticket_from_item(v: dict[str, Any]) -> Ticket:
         reopen_count=v.get("reopen_count", 0),
         follow_up_of=v.get("follow_up_of"),
         sla=sla_from_item(v["sla"]) if v.get("sla") else None,
+        satisfaction=satisfaction_from_item(v["satisfaction"]) if v.get("satisfaction") else None,
+    )
+
+
+def satisfaction_item(s: Satisfaction) -> dict[str, Any]:
+    return {
+        "rating": s.rating.value,
+        "resolution": s.resolution,
+        "rated_at": iso(s.rated_at),
+        "comment": s.comment,
+    }
+
+
+def satisfaction_from_item(v: dict[str, Any]) -> Satisfaction:
+    return Satisfaction(
+        rating=Rating(v["rating"]),
+        resolution=int(v["resolution"]),
+        rated_at=datetime.fromisoformat(v["rated_at"]),
+        comment=v.get("comment"),
     )
 
 

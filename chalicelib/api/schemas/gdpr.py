@@ -53,7 +53,7 @@ class ExportedTicket(BaseModel):
     messages: list[ExportedMessage] = Field(description="public messages only")
     events: list[ExportedEvent] = Field(description="the events about the request itself")
     attachments: list[dict[str, Any]] = Field(description="links to the files; none yet")
-    ratings: list[dict[str, Any]] = Field(description="satisfaction ratings; none yet")
+    ratings: list[dict[str, Any]] = Field(description="the latest satisfaction rating, if any")
 
 
 class RequesterExport(BaseModel):

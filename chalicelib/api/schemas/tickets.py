@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from chalicelib.api.schemas.common import PageQuery, Strict
-from chalicelib.domain.tickets import Level, Priority, Status, TicketType, Visibility
+from chalicelib.domain.tickets import Level, Priority, Rating, Status, TicketType, Visibility
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 
@@ -114,6 +114,18 @@ class SlaOut(BaseModel):
     resolution: SlaClockOut | None = None
 
 
+class SatisfactionOut(BaseModel):
+    rating: Rating
+    resolution: int = Field(description="which resolution of the ticket was rated, 1 for the first")
+    rated_at: datetime
+    comment: str | None
+
+
+class SatisfactionCreate(Strict):
+    rating: Rating
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
 class TicketOut(BaseModel):
     number: int
     tenant: str
@@ -136,7 +148,7 @@ class TicketOut(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: SlaOut | None = None
-    satisfaction: dict[str, Any] | None = None
+    satisfaction: SatisfactionOut | None = None
     # Staff only (omitted for requesters).
     assignee: str | None = None
     group: str | None = None
