@@ -351,6 +351,18 @@ class Event:
 Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt
 
 
+def files_of(records: list[Record]) -> list[str]:
+    """Bucket keys of every file a ticket holds: attachments, and the raw mail it came by."""
+    found = [r.key for r in records if isinstance(r, Attachment)]
+    for record in records:
+        facts = record.facts if isinstance(record, MailReceipt) else None
+        if isinstance(record, Message):
+            facts = record.mail
+        if facts and facts.raw_key:
+            found.append(facts.raw_key)
+    return list(dict.fromkeys(found))
+
+
 def new_id() -> str:
     """Ids are ULIDs: unique without coordination, and they sort by creation time."""
     return str(ULID())

@@ -29,6 +29,7 @@ def ensure_tenant(
     sla: SlaSettings,
     auto_close_days: int = 7,
     reopen_days: int = 14,
+    retention_months: int = 24,
     signature: str | None = None,
     tenants: DynamoTenants | None = None,
     new: bool = False,
@@ -40,6 +41,10 @@ def ensure_tenant(
         raise Invalid("Resolved tickets close after 1 to 365 days.")
     if not 0 <= reopen_days <= 365:
         raise Invalid("A mail reopens a resolved ticket within 0 to 365 days.")
+    if not 0 <= retention_months <= 120:
+        raise Invalid(
+            "Closed tickets are kept 1 to 120 months, or 0 for as long as the tenant lasts."
+        )
     if locale not in LOCALES:
         raise Invalid(f"Locale must be one of {', '.join(LOCALES)}.")
     try:
@@ -57,6 +62,8 @@ def ensure_tenant(
         "groups": sorted(groups),
         "auto_close_days": auto_close_days,
         "reopen_days": reopen_days,
+        # Closed tickets older than this are deleted by the daily job (services/retention.py).
+        "retention_months": retention_months,
         "signature": signature if signature is not None else existing.get("signature"),
         # Signs the reply tokens in our Reply-To addresses (domain.threads); made once and
         # kept, so that the tokens of mail already sent stay valid.

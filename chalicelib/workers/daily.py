@@ -3,12 +3,15 @@
 from datetime import datetime
 from typing import Any
 
+from chalicelib.adapters import files
 from chalicelib.observability import logger
 from chalicelib.services.auto_close import close_resolved
+from chalicelib.services.retention import purge_expired
 from chalicelib.wiring import tenants, ticket_service
 
 
 def run(now: datetime) -> dict[str, Any]:
     closed = close_resolved(ticket_service(), tenants().all(), now)
-    logger.info("daily housekeeping", extra={"closed": closed})
-    return {"closed": closed}
+    purged = purge_expired(ticket_service().tickets, files, tenants().all(), now)
+    logger.info("daily housekeeping", extra={"closed": closed, "purged": purged})
+    return {"closed": closed, "purged": purged}

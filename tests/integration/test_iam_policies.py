@@ -146,13 +146,18 @@ def test_given_the_authorizer_then_an_api_key_lookup_is_its_only_call(api, calls
 
 def test_given_the_schedules_then_the_sweep_and_daily_job_calls_are_granted(
     api,
+    aws_env,
     calls,
     packaged,  # noqa: F811
     monkeypatch,
 ):
+    from tests.integration.test_mail import Mailroom
+
     now = datetime.now(UTC)
-    number = api.create_ticket(impact="high", urgency="high")["number"]
-    patch(api, number, {"status": "resolved"}, 1)
+    # A mailed ticket with a file: when retention deletes it, its files go too.
+    Mailroom(aws_env).send(_with_attachment("support@demo.example.com", REQUESTER))
+    (mailed,) = api.call("GET", "/v1/tickets", as_=REQUESTER).json_body["items"]
+    patch(api, mailed["number"], {"status": "resolved"}, mailed["version"])
     api.create_ticket(impact="high", urgency="high")
     calls.seen.clear()
     wiring.sla_settings().forget()
@@ -170,6 +175,8 @@ def test_given_the_schedules_then_the_sweep_and_daily_job_calls_are_granted(
     calls.seen.clear()
     wiring.sla_settings().forget()
     assert daily.run(now + timedelta(days=30))["closed"] == {"demo": 1}
+    # Years later the retention period is over: the closed ticket and its files go.
+    assert daily.run(now + timedelta(days=800))["purged"] == {"demo": 1}
     assert_allowed(packaged, calls.seen, "HandleDaily")
 
 

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +50,8 @@ from chalicelib.settings import get_settings
 _MAX_ROUNDS = 4
 
 _MAX_TRANSACTION = 100  # items in one TransactWriteItems
+_BATCH_WRITE = 25  # requests in one BatchWriteItem
+_BATCH_RETRIES = 5  # rounds for what BatchWriteItem left unprocessed (throttled)
 
 _CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
@@ -224,6 +227,46 @@ class DynamoTickets:
         """Resolved tickets untouched since `cutoff`: the status index sorts by last change."""
         partition = keys.status_pk(tenant, Status.RESOLVED.value)
         return self._before(keys.GSI_STATUS, partition, iso(cutoff))
+
+    def closed_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]:
+        """Closed tickets untouched since `cutoff` (closed is final, so: closed before it)."""
+        partition = keys.status_pk(tenant, Status.CLOSED.value)
+        return self._before(keys.GSI_STATUS, partition, iso(cutoff))
+
+    def purge(self, tenant: str, number: int) -> int:
+        """Delete a ticket with everything it recorded; returns how many items went.
+
+        The ticket item goes last, so an interrupted purge is found and finished by the next
+        run. Items come back as keys only: nothing of their content is read.
+        """
+        pk = keys.ticket_pk(tenant, number)
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": to_item({":pk": pk}),
+            "ProjectionExpression": "PK, SK",
+        }
+        records: list[dict[str, Any]] = []
+        while True:
+            answer = self._db.query(**params)
+            records += [i for i in answer.get("Items", []) if i["SK"]["S"] != keys.TICKET_SK]
+            if "LastEvaluatedKey" not in answer:
+                break
+            params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+        for start in range(0, len(records), _BATCH_WRITE):
+            self._delete_all(records[start : start + _BATCH_WRITE])
+        self._db.delete_item(TableName=self.table, Key=to_item(keys.ticket_key(tenant, number)))
+        return len(records) + 1
+
+    def _delete_all(self, item_keys: list[dict[str, Any]]) -> None:
+        pending = {self.table: [{"DeleteRequest": {"Key": key}} for key in item_keys]}
+        for attempt in range(_BATCH_RETRIES):
+            answer = self._db.batch_write_item(RequestItems=pending)
+            pending = answer.get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(0.05 * 2**attempt)  # unprocessed means throttled: back off
+        raise RuntimeError("DynamoDB kept refusing deletes; the next run finishes the purge.")
 
     def due(self, shard: int, now: datetime) -> Iterator[Ticket]:
         """Tickets of one due-index shard whose next SLA moment is at or before `now`."""
