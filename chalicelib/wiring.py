@@ -20,6 +20,7 @@ from chalicelib.services.gdpr import GdprService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
+from chalicelib.services.workspace import Workspace
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -117,6 +118,11 @@ def attachment_service() -> AttachmentService:
     return AttachmentService(ticket_service(), files)
 
 
+@cache
+def workspace() -> Workspace:
+    return Workspace(ticket_service().tickets, DynamoDirectory(get_settings().table_name))
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -129,5 +135,6 @@ def reset() -> None:
         mail_feedback,
         notifications,
         attachment_service,
+        workspace,
     ):
         factory.cache_clear()
