@@ -344,6 +344,8 @@ def _duration(current: Page, minutes: int) -> str:
     from chalicelib.web.i18n import gettext
 
     hours, rest = divmod(abs(minutes), 60)
+    if hours and not rest:
+        return gettext(current.locale, N_("%(hours)s h")) % {"hours": hours}
     if hours:
         return gettext(current.locale, N_("%(hours)s h %(minutes)s min")) % {
             "hours": hours,
