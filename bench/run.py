@@ -22,7 +22,7 @@ from math import ceil
 from pathlib import Path
 from typing import Any, TextIO
 
-from bench import calendar_ops, imports, inbound_mail, mototx, sla_sweep
+from bench import calendar_ops, imports, inbound_mail, mototx, pages, sla_sweep
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
 from local.seed import seed_people
@@ -37,7 +37,7 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages")
 
 _started = time.perf_counter()
 
@@ -324,6 +324,21 @@ def measure_mail(faithful_moto: bool) -> dict[str, Any]:
     return section
 
 
+def measure_pages(faithful_moto: bool) -> dict[str, Any]:
+    """The portal and agent pages in their own stack (bench/pages.py)."""
+    from chalice.test import Client
+
+    with _stack("pages") as (recorder, _):
+        from app import app
+
+        snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
+        with snapshots as guard, open(os.devnull, "w") as sink, redirect_stdout(sink):
+            with Client(app, project_dir=str(ROOT)) as client:
+                section = pages.measure(client, recorder, PASSWORD, progress)
+            guard.check("the pages")
+    return section
+
+
 def _measure_operations(
     client: Any,
     recorder: CallRecorder,
@@ -483,6 +498,13 @@ def _notes(count: int, faithful_moto: bool, sections: set[str]) -> list[str]:
         notes += _ticket_notes(count)
     if "sla" in sections:
         notes += _sla_notes()
+    if "pages" in sections:
+        notes.append(
+            "pages: median wall-clock ms of chalice.test.Client for a page with a session "
+            "cookie (moto's work included), after 3 warm-up requests; first_visit_bytes is "
+            "the page plus every static file it links, repeat_visit_bytes the page alone "
+            "(static files are hashed and cached for a year); bodies uncompressed."
+        )
     if not {"tickets", "sla"} & sections:
         return notes
     if faithful_moto:
@@ -631,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
             document["sla_sweep"] = section
         if "mail" in sections:
             document["inbound_mail"] = measure_mail(args.moto_snapshots)
+        if "pages" in sections:
+            document["pages"] = measure_pages(args.moto_snapshots)
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

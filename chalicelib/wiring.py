@@ -21,6 +21,7 @@ from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.survey import Survey
 from chalicelib.services.tickets import TicketService
+from chalicelib.services.workspace import Workspace
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -123,6 +124,11 @@ def survey() -> Survey:
     return Survey(ticket_service(), tenants(), clock=utc_now)
 
 
+@cache
+def workspace() -> Workspace:
+    return Workspace(ticket_service().tickets, DynamoDirectory(get_settings().table_name))
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -136,5 +142,6 @@ def reset() -> None:
         notifications,
         attachment_service,
         survey,
+        workspace,
     ):
         factory.cache_clear()

@@ -21,6 +21,8 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    WORK_QUEUES = "work_queues"  # the agent workspace: queues and their counts
+    READ_LIVE_COUNTS = "read_live_counts"  # the supervisor's live counts of open work
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,6 +38,8 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.WORK_QUEUES: Role.AGENT,
+    Action.READ_LIVE_COUNTS: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -28,6 +28,23 @@ class TicketFilter:
     requester: str | None = None
     text: str | None = None
     sla: str | None = None  # "breached" | "at_risk"
+    # The agent workspace's queues: only tickets still to work on (not resolved or closed,
+    # unless `status` names one), only those without an assignee, and the oldest first.
+    open_only: bool = False
+    unassigned: bool = False
+    oldest_first: bool = False
+
+
+@dataclass(frozen=True)
+class OpenTicketFacts:
+    """What the queue counts need of one open ticket, and nothing more."""
+
+    status: str
+    priority: str
+    assignee: str | None
+    group: str | None
+    sla_breached: bool
+    sla_warned: bool
 
 
 @dataclass(frozen=True)
@@ -97,7 +114,18 @@ class TicketRepository(Protocol):
         self, tenant: str, number: int, public_only: bool, limit: int, cursor: str | None
     ) -> Page[Message]: ...
 
-    def events(self, tenant: str, number: int, limit: int, cursor: str | None) -> Page[Event]: ...
+    def events(
+        self,
+        tenant: str,
+        number: int,
+        limit: int,
+        cursor: str | None,
+        newest_first: bool = False,
+    ) -> Page[Event]: ...
+
+    def open_ticket_facts(
+        self, tenant: str, statuses: tuple[str, ...], max_pages: int
+    ) -> tuple[list[OpenTicketFacts], bool]: ...
 
     def due(self, shard: int, now: datetime) -> Iterator[Ticket]: ...
 

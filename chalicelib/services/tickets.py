@@ -256,11 +256,17 @@ class TicketService:
         return self.tickets.messages(principal.tenant, number, public_only, limit, cursor)
 
     def events(
-        self, principal: Principal, number: int, limit: int, cursor: str | None
+        self,
+        principal: Principal,
+        number: int,
+        limit: int,
+        cursor: str | None,
+        *,
+        newest_first: bool = False,
     ) -> Page[Event]:
         permissions.require(principal, Action.READ_AUDIT)
         self.get(principal, number)
-        return self.tickets.events(principal.tenant, number, limit, cursor)
+        return self.tickets.events(principal.tenant, number, limit, cursor, newest_first)
 
     # --- change -------------------------------------------------------------------------
 

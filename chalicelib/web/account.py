@@ -58,9 +58,12 @@ def login(current: Page) -> Response:
     except Unauthenticated:
         return _sign_in_form(current, form, next_path, status=401, refused=WRONG_CREDENTIALS)
     try:
-        identity.authenticate(f"Bearer {tokens.id_token}")
+        who = identity.authenticate(f"Bearer {tokens.id_token}")
     except Unauthenticated:
         return _sign_in_form(current, form, next_path, status=403, refused=NOT_SET_UP)
+    if next_path == "/" and who.is_staff:
+        # Staff work from the workspace; the portal's home is a requester's.
+        next_path = "/agent"
     current.set_cookies.append(
         session.set_cookie(session.SESSION_COOKIE, tokens.id_token, max_age=tokens.expires_in)
     )

@@ -59,6 +59,14 @@ FLASH = {
     "reopened": N_("Ticket #%(number)s is open again."),
     "closed": N_("Ticket #%(number)s is closed. Thank you!"),
     "rated": N_("Thank you for rating ticket #%(number)s."),
+    # The agent workspace's.
+    "noted": N_("Your internal note has been added to ticket #%(number)s."),
+    "answered": N_("Your reply to the requester has been added to ticket #%(number)s."),
+    "changed": N_("Ticket #%(number)s has been changed."),
+    "taken": N_("Ticket #%(number)s is now assigned to you."),
+    "escalated": N_("Ticket #%(number)s has been escalated."),
+    "time_logged": N_("Your time on ticket #%(number)s has been logged."),
+    "contact_logged": N_("The contact has been logged as ticket #%(number)s."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -83,3 +91,87 @@ def sla_badge(status: Status, view: dict[str, Any] | None) -> str | None:
     if any(c["remaining_minutes"] <= c["target_minutes"] * _AT_RISK_SHARE for c in running):
         return "at_risk"
     return "on_track"
+
+
+# --- the agent workspace ------------------------------------------------------------------
+
+# Staff see the helpdesk's own words for a status, not the requester's.
+AGENT_STATUS = {
+    Status.NEW: N_("New"),
+    Status.OPEN: N_("Open"),
+    Status.PENDING: N_("Pending (waiting on the requester)"),
+    Status.ON_HOLD: N_("On hold"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.CLOSED: N_("Closed"),
+}
+
+AGENT_TYPE = {
+    TicketType.INCIDENT: N_("Incident"),
+    TicketType.SERVICE_REQUEST: N_("Service request"),
+    TicketType.QUESTION: N_("Question"),
+    TicketType.PROBLEM: N_("Problem"),
+}
+
+LEVEL = {Level.HIGH: N_("High"), Level.MEDIUM: N_("Medium"), Level.LOW: N_("Low")}
+
+CHANNEL = {
+    "portal": N_("Portal"),
+    "email": N_("E-mail"),
+    "api": N_("API"),
+    "phone": N_("Phone"),
+    "chat": N_("Chat"),
+}
+
+QUEUE = {
+    "mine": N_("My tickets"),
+    "unassigned": N_("Unassigned"),
+    "breached": N_("Overdue"),
+    "at_risk": N_("At risk"),
+    "open": N_("All open"),
+}
+GROUP_QUEUE = N_("Group %(group)s")
+
+SORT = {"newest": N_("Last changed first"), "oldest": N_("Longest untouched first")}
+
+CLOCK = {
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
+}
+CLOCK_STATE = {
+    "running": N_("Running"),
+    "paused": N_("Paused"),
+    "met": N_("Met"),
+    "breached": N_("Overdue"),
+}
+
+# The audit trail's entries by event type; an unknown type is shown as it is.
+EVENT = {
+    "ticket.created": N_("Filed"),
+    "ticket.updated": N_("Changed"),
+    "message.added": N_("Message added"),
+    "ticket.escalated": N_("Escalated"),
+    "time.logged": N_("Time logged"),
+    "sla.warning": N_("SLA warning"),
+    "sla.breached": N_("SLA breached"),
+    "satisfaction.received": N_("Rating received"),
+}
+
+FIELD = {
+    "subject": N_("Subject"),
+    "type": N_("Type"),
+    "status": N_("Status"),
+    "impact": N_("Impact"),
+    "urgency": N_("Urgency"),
+    "priority": N_("Priority"),
+    "assignee": N_("Assignee"),
+    "group": N_("Group"),
+    "tier": N_("Line"),
+    "category": N_("Category"),
+    "service": N_("Service"),
+    "problem": N_("Problem"),
+    "tags": N_("Tags"),
+    "custom_fields": N_("Custom fields"),
+}
+
+SLA_STATE = {"breached": N_("Overdue"), "at_risk": N_("At risk"), "on_track": N_("On track")}

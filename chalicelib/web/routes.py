@@ -2,8 +2,14 @@
 
 from chalice import Blueprint
 
-from chalicelib.web import account, assets, portal, survey
+from chalicelib.web import account, agent, assets, portal, survey
 
 
 def blueprints() -> list[Blueprint]:
-    return [assets.assets_bp, account.account_bp, portal.portal_bp, survey.survey_bp]
+    return [
+        assets.assets_bp,
+        account.account_bp,
+        portal.portal_bp,
+        survey.survey_bp,
+        agent.agent_bp,
+    ]

@@ -23,3 +23,10 @@ class DynamoDirectory:
 
     def has_group(self, tenant: str, group: str) -> bool:
         return self._get(keys.group_key(tenant, group)) is not None
+
+    def groups_of(self, tenant: str, email: str) -> tuple[str, ...]:
+        """The groups an agent works in, from their profile; none for anyone else."""
+        profile = self._get(keys.user_key(tenant, email))
+        if not profile or not Role(profile["role"]).at_least(Role.AGENT):
+            return ()
+        return tuple(profile.get("groups") or ())

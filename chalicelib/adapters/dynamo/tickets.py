@@ -38,6 +38,7 @@ from chalicelib.services.ports import (
     AlreadyReceived,
     IdempotencyClaim,
     NumberTaken,
+    OpenTicketFacts,
     Page,
     Remembered,
     TicketFilter,
@@ -216,12 +217,59 @@ class DynamoTickets:
             "KeyConditionExpression": "#pk = :pk",
             "ExpressionAttributeNames": {"#pk": f"{index}PK", **names},
             "ExpressionAttributeValues": to_item({":pk": partition, **values}),
-            "ScanIndexForward": False,
+            "ScanIndexForward": where.oldest_first,
         }
         if filters:
             params["FilterExpression"] = " AND ".join(filters)
         rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
         return Page([ticket_from_item(r) for r in rows], next_cursor)
+
+    def open_ticket_facts(
+        self, tenant: str, statuses: tuple[str, ...], max_pages: int
+    ) -> tuple[list[OpenTicketFacts], bool]:
+        """A few attributes of every ticket in the given status partitions (the open ones),
+        for the queue counts; True as well when a partition had more than `max_pages`
+        pages of 1 MB and the counts are therefore a lower bound.
+
+        One pass serves every count at once: a Query with `Select=COUNT` costs the same
+        read units (DynamoDB charges for the items read, not returned), but would take one
+        call per queue.
+        """
+        facts: list[OpenTicketFacts] = []
+        capped = False
+        for status in statuses:
+            params: dict[str, Any] = {
+                "TableName": self.table,
+                "IndexName": keys.GSI_STATUS,
+                "KeyConditionExpression": "#pk = :pk",
+                "ProjectionExpression": "#st, priority, assignee, #gr, sla_breached, sla_warned",
+                "ExpressionAttributeNames": {
+                    "#pk": f"{keys.GSI_STATUS}PK",
+                    "#st": "status",
+                    "#gr": "group",
+                },
+                "ExpressionAttributeValues": to_item({":pk": keys.status_pk(tenant, status)}),
+            }
+            for page in range(max_pages):
+                answer = self._db.query(**params)
+                for item in answer.get("Items", []):
+                    v = from_item(item)
+                    facts.append(
+                        OpenTicketFacts(
+                            status=v["status"],
+                            priority=v["priority"],
+                            assignee=v.get("assignee"),
+                            group=v.get("group"),
+                            sla_breached=bool(v.get("sla_breached")),
+                            sla_warned=bool(v.get("sla_warned")),
+                        )
+                    )
+                if "LastEvaluatedKey" not in answer:
+                    break
+                if page == max_pages - 1:
+                    capped = True
+                params = {**params, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
+        return facts, capped
 
     def resolved_before(self, tenant: str, cutoff: datetime) -> Iterator[Ticket]:
         """Resolved tickets untouched since `cutoff`: the status index sorts by last change."""
@@ -417,8 +465,18 @@ class DynamoTickets:
         rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
         return Page([message_from_item(r) for r in rows], next_cursor)
 
-    def events(self, tenant: str, number: int, limit: int, cursor: str | None) -> Page[Event]:
+    def events(
+        self,
+        tenant: str,
+        number: int,
+        limit: int,
+        cursor: str | None,
+        newest_first: bool = False,
+    ) -> Page[Event]:
         params = _records_query(self.table, tenant, number, "EVT#")
+        if newest_first:
+            # Event ids are ULIDs: the sort key orders them by time.
+            params["ScanIndexForward"] = False
         pk = keys.ticket_pk(tenant, number)
         rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
         return Page([event_from_item(r) for r in rows], next_cursor)
@@ -452,6 +510,10 @@ def _records_query(table: str, tenant: str, number: int, prefix: str) -> dict[st
             {":pk": keys.ticket_pk(tenant, number), ":prefix": prefix}
         ),
     }
+
+
+# What is still to be worked on; the queues and their counts read only these.
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
 
 def _index_for(tenant: str, where: TicketFilter) -> tuple[str, str]:
@@ -496,6 +558,14 @@ def _ticket_filters(
     if where.text:
         filters.append("contains(subject_lc, :text)")
         values[":text"] = where.text.lower()
+    if where.open_only and not where.status:
+        filters.append("#open_st IN (:open_0, :open_1, :open_2, :open_3)")
+        names["#open_st"] = "status"
+        values.update({f":open_{n}": s.value for n, s in enumerate(OPEN_STATUSES)})
+    if where.unassigned:
+        # Unassigned tickets store assignee as NULL (ticket_item writes every field).
+        filters.append("(attribute_not_exists(assignee) OR attribute_type(assignee, :null))")
+        values[":null"] = "NULL"
     if where.sla == "breached":
         filters.append("sla_breached = :yes")
         values[":yes"] = True

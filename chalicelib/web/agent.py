@@ -1,0 +1,425 @@
+"""The agent workspace (/agent): queues, the ticket page, logging a phone or chat contact,
+and the supervisor's live counts.
+
+As the portal does, every page acts as the signed-in principal through the services the API
+uses (TicketService, Workspace); a requester asking for /agent gets the same Forbidden the
+API would give, as a friendly 403 page. A page costs one Lambda invocation and a few
+DynamoDB calls: docs/web.md counts them.
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.tickets import (
+    Channel,
+    Level,
+    Priority,
+    Status,
+    TicketType,
+    Visibility,
+    can_move,
+)
+from chalicelib.services.ports import TicketFilter
+from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
+from chalicelib.web import agent_forms, forms, labels
+from chalicelib.web.i18n import N_
+from chalicelib.web.views import Page, new_nonce, page
+from chalicelib.wiring import ticket_service, workspace
+
+agent_bp = Blueprint(__name__)
+
+ANY_BODY = ["*/*"]
+TICKETS_PER_PAGE = 25
+MESSAGES_PER_PAGE = 50
+EVENTS_SHOWN = 20
+# The queue page asks for fresh rows and counts this often (htmx polling).
+REFRESH_SECONDS = 30
+ROUTING_REFUSED = N_("This assignee or group is not known to the helpdesk.")
+FORM_ALREADY_USED = N_(
+    "This form was already sent with other details. Check them and send it again to log "
+    "a new contact."
+)
+
+
+@dataclass(frozen=True)
+class ReplyTemplate:
+    """A response template (macro) offered in the reply box."""
+
+    id: str
+    name: str
+    body: str
+
+
+def reply_templates(principal: Principal, locale: str) -> list[ReplyTemplate]:
+    """SEAM for the macros of /v1/macros (built in parallel): the templates this agent may
+    use, in this language, with their placeholders already filled in for the ticket.
+
+    Until the macro service is wired here there are none, and the reply box shows no
+    template picker at all. The ticket page and the `apply_template` action of the reply
+    form already use whatever this returns.
+    """
+    return []
+
+
+def _number(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 12:
+        raise NotFound("No such ticket.")
+    return int(raw)
+
+
+def _groups(current: Page) -> tuple[str, ...]:
+    """The tenant's groups, from its settings (kept a minute per container)."""
+    return tuple(current.tenant.get("groups") or ())
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+@agent_bp.route("/agent", methods=["GET"])
+@page(agent_bp)
+def queues(current: Page) -> Response:
+    space = workspace()
+    mine = space.my_groups(current.user)
+    queue = current.query("queue") or "mine"
+    where = queue_filter(queue, current.user, mine)
+    status, priority, kind = (
+        current.query("status"),
+        current.query("priority"),
+        current.query("type"),
+    )
+    sort = current.query("sort") if current.query("sort") in labels.SORT else "newest"
+    where = _refined(where, status, priority, kind, sort)
+    cursor = current.query("cursor") or None
+    tickets = ticket_service().list_tickets(current.user, where, TICKETS_PER_PAGE, cursor)
+    counts = space.queue_counts(current.user, mine)
+    service = ticket_service()
+    params = {
+        "queue": queue,
+        "status": where.status,
+        "priority": where.priority,
+        "type": where.type,
+        "sort": None if sort == "newest" else sort,
+    }
+    fragment = bool((current.request.headers or {}).get("hx-request"))
+    return current.render(
+        "_agent_queue.html" if fragment else "agent_queues.html",
+        queue=queue,
+        queue_names=space.queues(current.user, mine),
+        counts=counts,
+        tickets=tickets.items,
+        badges={t.number: labels.sla_badge(t.status, service.sla_view(t)) for t in tickets.items},
+        next_cursor=tickets.next_cursor,
+        paged=cursor is not None,
+        params=params,
+        sort=sort,
+        here=current.href("/agent", **params, cursor=cursor),
+        refresh_seconds=REFRESH_SECONDS,
+        statuses=tuple(Status),
+        priorities=tuple(Priority),
+        types=tuple(TicketType),
+        is_supervisor=current.user.role.at_least(Role.SUPERVISOR),
+    )
+
+
+def _refined(
+    where: TicketFilter, status: str | None, priority: str | None, kind: str | None, sort: str
+) -> TicketFilter:
+    """A queue narrowed by the filter form; unknown values are ignored, as a link could
+    carry anything."""
+    return replace(
+        where,
+        status=status if status in Status._value2member_map_ else None,
+        priority=priority if priority in Priority._value2member_map_ else None,
+        type=kind if kind in TicketType._value2member_map_ else None,
+        oldest_first=sort == "oldest",
+    )
+
+
+# --- one ticket ---------------------------------------------------------------------------
+
+
+@agent_bp.route("/agent/tickets/{number}", methods=["GET"])
+@page(agent_bp)
+def ticket_page(current: Page, number: str) -> Response:
+    return _show(current, _number(number))
+
+
+@agent_bp.route("/agent/tickets/{number}/message", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def add_message(current: Page, number: str) -> Response:
+    ticket_number = _number(number)
+    values = current.form()
+    if values.get("action") == "apply_template":
+        chosen = next(
+            (
+                t
+                for t in reply_templates(current.user, current.locale)
+                if t.id == values.get("template")
+            ),
+            None,
+        )
+        body = chosen.body if chosen else values.get("body", "")
+        draft = forms.Form({"body": body, "visibility": values.get("visibility", "public")})
+        return _show(current, ticket_number, message_form=draft)
+    form = agent_forms.message(values)
+    if not form.ok:
+        return _show(current, ticket_number, status=422, message_form=form)
+    visibility = Visibility(form.values["visibility"])
+    ticket_service().add_message(
+        current.user, ticket_number, form.values["body"], visibility, Channel.PORTAL
+    )
+    current.flash("noted" if visibility == Visibility.INTERNAL else "answered", ticket_number)
+    return current.redirect(f"/agent/tickets/{ticket_number}")
+
+
+@agent_bp.route("/agent/tickets/{number}/change", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def change(current: Page, number: str) -> Response:
+    ticket_number = _number(number)
+    values = current.form()
+    service = ticket_service()
+    ticket = service.get(current.user, ticket_number)
+    form, version, changes = agent_forms.change(values, ticket, _groups(current))
+    if form.ok and changes.get("problem") and not _is_problem(current, changes["problem"]):
+        form.errors["problem"] = N_("That ticket is not a problem ticket.")
+    if not form.ok or version is None:
+        return _show(current, ticket_number, status=422, change_form=form)
+    try:
+        # The service compares the version first, also when nothing differs.
+        service.update(current.user, ticket_number, changes, version)
+    except PreconditionFailed:
+        return _conflict(current, ticket_number, form)
+    except Invalid:
+        form.errors["form"] = ROUTING_REFUSED
+        return _show(current, ticket_number, status=422, change_form=form)
+    current.flash("changed", ticket_number)
+    return current.redirect(f"/agent/tickets/{ticket_number}")
+
+
+def _is_problem(current: Page, number: int) -> bool:
+    try:
+        return ticket_service().get(current.user, number).type == TicketType.PROBLEM
+    except NotFound:
+        return False
+
+
+def _conflict(current: Page, number: int, form: forms.Form) -> Response:
+    """Someone else's change won: show the ticket as it is now, who changed it and when,
+    and what this agent tried, to apply again if it still makes sense."""
+    service = ticket_service()
+    fresh = service.get(current.user, number)
+    latest = service.events(current.user, number, 1, None, newest_first=True).items
+    return _show(
+        current,
+        number,
+        status=409,
+        conflict={
+            "by": latest[0].actor.get("name") if latest else None,
+            "at": latest[0].occurred_at if latest else fresh.updated_at,
+            "attempted": agent_forms.attempted(form, fresh),
+        },
+    )
+
+
+@agent_bp.route("/agent/tickets/{number}/take", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def take(current: Page, number: str) -> Response:
+    """Pick the ticket up: assign it to me, if it is still as I saw it."""
+    ticket_number = _number(number)
+    values = current.form()
+    version = values.get("version", "")
+    if not version.isdigit() or len(version) > 12:
+        raise NotFound("No such ticket version.")
+    shown = forms.Form({"assignee": current.user.email or ""})
+    try:
+        ticket_service().update(
+            current.user, ticket_number, {"assignee": current.user.email}, int(version)
+        )
+    except PreconditionFailed:
+        return _conflict(current, ticket_number, shown)
+    current.flash("taken", ticket_number)
+    return current.redirect(f"/agent/tickets/{ticket_number}")
+
+
+@agent_bp.route("/agent/tickets/{number}/escalate", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def escalate(current: Page, number: str) -> Response:
+    ticket_number = _number(number)
+    form = agent_forms.escalation(current.form(), _groups(current))
+    if not form.ok:
+        return _show(current, ticket_number, status=422, escalation_form=form)
+    try:
+        ticket_service().escalate(
+            current.user,
+            ticket_number,
+            int(form.values["tier"]),
+            form.values["group"] or None,
+            form.values["reason"],
+        )
+    except Conflict:
+        form.errors["tier"] = N_("The ticket is already at this line, or it is solved.")
+        return _show(current, ticket_number, status=409, escalation_form=form)
+    current.flash("escalated", ticket_number)
+    return current.redirect(f"/agent/tickets/{ticket_number}")
+
+
+@agent_bp.route("/agent/tickets/{number}/time", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def log_time(current: Page, number: str) -> Response:
+    ticket_number = _number(number)
+    form = agent_forms.time_entry(current.form())
+    if not form.ok:
+        return _show(current, ticket_number, status=422, time_form=form)
+    ticket_service().log_time(
+        current.user, ticket_number, int(form.values["minutes"]), form.values["note"]
+    )
+    current.flash("time_logged", ticket_number)
+    return current.redirect(f"/agent/tickets/{ticket_number}")
+
+
+def _show(
+    current: Page,
+    number: int,
+    *,
+    status: int = 200,
+    message_form: forms.Form | None = None,
+    change_form: forms.Form | None = None,
+    escalation_form: forms.Form | None = None,
+    time_form: forms.Form | None = None,
+    conflict: dict[str, Any] | None = None,
+) -> Response:
+    """The ticket page: the ticket (GetItem), its conversation and its newest audit events
+    (one Query each). Staff only: a requester is refused by the audit trail's rule."""
+    service = ticket_service()
+    current.return_to = f"/agent/tickets/{number}"
+    ticket = service.get(current.user, number)
+    # The audit trail needs an agent: a requester gets Forbidden (a 403 page) here.
+    events = service.events(current.user, number, EVENTS_SHOWN, None, newest_first=True)
+    cursor = current.query("cursor") or None
+    conversation = service.messages(current.user, number, MESSAGES_PER_PAGE, cursor)
+    groups = _groups(current)
+    return current.render(
+        "agent_ticket.html",
+        status=status,
+        ticket=ticket,
+        badge=labels.sla_badge(ticket.status, service.sla_view(ticket)),
+        clocks=_clocks(service.sla_view(ticket)),
+        messages=conversation.items,
+        next_cursor=conversation.next_cursor,
+        first_page=cursor is None,
+        events=events.items,
+        more_events=events.next_cursor is not None,
+        message_form=message_form or forms.Form({"body": "", "visibility": "public"}),
+        change_form=change_form or forms.Form(agent_forms.shown_values(ticket)),
+        escalation_form=escalation_form or forms.Form({"tier": "", "group": "", "reason": ""}),
+        time_form=time_form or forms.Form({"minutes": "", "note": ""}),
+        conflict=conflict,
+        templates=reply_templates(current.user, current.locale),
+        moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)],
+        priorities=tuple(Priority),
+        types=tuple(TicketType),
+        groups=groups if ticket.group in (None, *groups) else (*groups, ticket.group),
+        higher_tiers=[t for t in (2, 3) if t > ticket.tier],
+        mine=ticket.assignee == current.user.email,
+        duration=lambda minutes: _duration(current, minutes),
+    )
+
+
+def _clocks(view: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not view:
+        return []
+    return [
+        {"name": name, **view[name]}
+        for name in ("first_response", "next_response", "resolution")
+        if isinstance(view.get(name), dict)
+    ]
+
+
+def _duration(current: Page, minutes: int) -> str:
+    """Business minutes as hours and minutes, in the reader's language."""
+    from chalicelib.web.i18n import gettext
+
+    hours, rest = divmod(abs(minutes), 60)
+    if hours and not rest:
+        return gettext(current.locale, N_("%(hours)s h")) % {"hours": hours}
+    if hours:
+        return gettext(current.locale, N_("%(hours)s h %(minutes)s min")) % {
+            "hours": hours,
+            "minutes": rest,
+        }
+    return gettext(current.locale, N_("%(minutes)s min")) % {"minutes": rest}
+
+
+# --- logging a phone call or chat ---------------------------------------------------------
+
+
+@agent_bp.route("/agent/new", methods=["GET"])
+@page(agent_bp)
+def new_contact_page(current: Page) -> Response:
+    workspace().my_groups(current.user)  # staff only, as the API's on-behalf create
+    defaults = {
+        "channel": Channel.PHONE.value,
+        "type": TicketType.INCIDENT.value,
+        "impact": Level.MEDIUM.value,
+        "urgency": Level.MEDIUM.value,
+    }
+    return _contact_form(current, forms.Form(defaults), new_nonce())
+
+
+@agent_bp.route("/agent/new", methods=["POST"], content_types=ANY_BODY)
+@page(agent_bp)
+def log_contact(current: Page) -> Response:
+    values = current.form()
+    form, new = agent_forms.intake(values, _groups(current))
+    nonce = forms.nonce(values) or new_nonce()
+    if new is None:
+        return _contact_form(current, form, nonce, status=422)
+    try:
+        ticket, _ = ticket_service().create(
+            current.user,
+            new,
+            channel=new.channel or Channel.PHONE,
+            idempotency_key=f"agent-{nonce}",
+        )
+    except Conflict:
+        form.errors["form"] = FORM_ALREADY_USED
+        return _contact_form(current, form, new_nonce(), status=409)
+    except Invalid:
+        form.errors["form"] = ROUTING_REFUSED
+        return _contact_form(current, form, nonce, status=422)
+    current.flash("contact_logged", ticket.number)
+    return current.redirect(f"/agent/tickets/{ticket.number}")
+
+
+def _contact_form(current: Page, form: forms.Form, nonce: str, *, status: int = 200) -> Response:
+    current.return_to = "/agent/new"
+    return current.render(
+        "agent_new.html",
+        status=status,
+        form=form,
+        nonce=nonce,
+        types=tuple(TicketType),
+        levels=(Level.LOW, Level.MEDIUM, Level.HIGH),
+        channels=(Channel.PHONE, Channel.CHAT),
+        groups=_groups(current),
+    )
+
+
+# --- supervisor -----------------------------------------------------------------------------
+
+
+@agent_bp.route("/agent/supervisor", methods=["GET"])
+@page(agent_bp)
+def supervisor(current: Page) -> Response:
+    """Live counts of open work until the report dashboard (GET /v1/reports/summary) lands."""
+    counts = workspace().live_counts(current.user)
+    return current.render(
+        "agent_supervisor.html",
+        counts=counts,
+        statuses=[s for s in Status if s.value in counts.by_status],
+        fixed_queues=FIXED_QUEUES,
+    )
