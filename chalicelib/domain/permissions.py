@@ -21,6 +21,8 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    READ_RULES = "read_rules"  # routing and automation rules
+    WRITE_RULES = "write_rules"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,6 +38,8 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.READ_RULES: Role.SUPERVISOR,
+    Action.WRITE_RULES: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.
