@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench import calendar_ops, imports, inbound_mail, mototx, pages, sla_sweep
+from bench import rules as rules_bench
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
 from local.seed import seed_people
@@ -37,7 +38,7 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules")
 
 _started = time.perf_counter()
 
@@ -200,6 +201,7 @@ def _reset_app_caches() -> None:
     wiring.ticket_service.cache_clear()
     wiring.sla_settings.cache_clear()
     wiring.sla_sweep.cache_clear()
+    wiring.rule_service.cache_clear()
     tokens.reset()
 
 
@@ -336,6 +338,19 @@ def measure_pages(faithful_moto: bool) -> dict[str, Any]:
             with Client(app, project_dir=str(ROOT)) as client:
                 section = pages.measure(client, recorder, PASSWORD, progress)
             guard.check("the pages")
+    return section
+
+
+def measure_rules(faithful_moto: bool) -> dict[str, Any]:
+    """Routing rules: 50 rules per ticket, pure and through the cached service
+    (bench/rules.py)."""
+    progress("rules: pure evaluation of 50 rules")
+    section: dict[str, Any] = {"pure": rules_bench.measure_pure()}
+    with _stack("rules") as (recorder, _):
+        snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
+        with snapshots as guard:
+            section["service"] = rules_bench.measure_service(recorder, progress)
+            guard.check("the rules")
     return section
 
 
@@ -655,6 +670,8 @@ def main(argv: list[str] | None = None) -> int:
             document["inbound_mail"] = measure_mail(args.moto_snapshots)
         if "pages" in sections:
             document["pages"] = measure_pages(args.moto_snapshots)
+        if "rules" in sections:
+            document["rules"] = measure_rules(args.moto_snapshots)
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

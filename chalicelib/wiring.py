@@ -11,12 +11,14 @@ from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
 from chalicelib.adapters.dynamo.mail_log import DynamoMailLog
+from chalicelib.adapters.dynamo.rules import DynamoGroups, DynamoLanguages, DynamoRules
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
 from chalicelib.adapters.dynamo.users import DynamoPeople
 from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.gdpr import GdprService
+from chalicelib.services.rules import RuleService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.survey import Survey
@@ -58,6 +60,21 @@ def ticket_service() -> TicketService:
         sla_settings(),
         clock=utc_now,
         idempotency_hours=settings.idempotency_hours,
+        rules=rule_service(),
+    )
+
+
+@cache
+def rule_service() -> RuleService:
+    settings = get_settings()
+    return RuleService(
+        DynamoRules(settings.table_name),
+        DynamoGroups(settings.table_name),
+        DynamoDirectory(settings.table_name),
+        DynamoLanguages(tenants()),
+        sla_settings(),
+        clock=utc_now,
+        portal_url=settings.portal_url,
     )
 
 
@@ -143,5 +160,6 @@ def reset() -> None:
         attachment_service,
         survey,
         workspace,
+        rule_service,
     ):
         factory.cache_clear()

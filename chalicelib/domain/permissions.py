@@ -23,6 +23,8 @@ class Action(StrEnum):
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
     WORK_QUEUES = "work_queues"  # the agent workspace: queues and their counts
     READ_LIVE_COUNTS = "read_live_counts"  # the supervisor's live counts of open work
+    READ_RULES = "read_rules"  # routing and automation rules
+    WRITE_RULES = "write_rules"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -40,6 +42,8 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
     Action.WORK_QUEUES: Role.AGENT,
     Action.READ_LIVE_COUNTS: Role.SUPERVISOR,
+    Action.READ_RULES: Role.SUPERVISOR,
+    Action.WRITE_RULES: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -132,6 +132,9 @@ class Notifications:
                 notices += self._about_message(ticket, message, data.get("mail_message_id"))
         elif kind == "ticket.updated":
             notices += self._about_changes(ticket, data.get("changes", {}), actor, settings)
+        elif kind == "rule.applied" and data.get("trigger") == "updated":
+            # On create, ticket.created already tells the assignee the rules picked.
+            notices += self._about_changes(ticket, data.get("changes", {}), actor, settings)
         elif kind in ("sla.warning", "sla.breached") and ticket.assignee:
             template = kind.replace(".", "_")
             notices.append(
@@ -145,7 +148,11 @@ class Notifications:
         said = {"author_name": message.author.get("name", ""), "body": message.body}
         staff = message.author.get("role") not in ("requester", None)
         if staff and message.author.get("kind") != "system":
-            return [self._to_requester(ticket, "agent_reply", None, automatic=None, message=said)]
+            # A routing rule's template reply is automatic mail (RFC 3834), an agent's is not.
+            automatic = "auto-replied" if message.author.get("kind") == "rule" else None
+            return [
+                self._to_requester(ticket, "agent_reply", None, automatic=automatic, message=said)
+            ]
         if not staff and ticket.assignee:
             notice = self._to_agent(
                 ticket, ticket.assignee, "requester_replied", mail_message_id, message=said

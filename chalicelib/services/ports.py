@@ -166,3 +166,27 @@ class Directory(Protocol):
     def is_agent(self, tenant: str, email: str) -> bool: ...
 
     def has_group(self, tenant: str, group: str) -> bool: ...
+
+
+class RuleStore(Protocol):
+    """A tenant's routing rules: one versioned list (services.rules)."""
+
+    def get(self, tenant: str, *, consistent: bool = False) -> tuple[list[dict], int]: ...
+
+    def put(self, tenant: str, rules: list[dict], expected: int) -> int: ...
+
+
+class GroupMembers(Protocol):
+    """What round-robin and least-loaded assignment ask about a group's agents."""
+
+    def members(self, tenant: str, group: str, limit: int) -> list[str]: ...
+
+    def next_turn(self, tenant: str, group: str) -> int: ...
+
+    def open_assigned(self, tenant: str, email: str, rounds: int) -> int: ...
+
+
+class SpokenLanguages(Protocol):
+    """The language to write to someone in: their profile's, else the tenant's."""
+
+    def locale(self, tenant: str, email: str) -> str | None: ...

@@ -16,6 +16,7 @@ from chalicelib.domain import permissions, sla
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
+from chalicelib.domain.rules import Trigger
 from chalicelib.domain.tickets import (
     Attachment,
     Channel,
@@ -48,6 +49,7 @@ from chalicelib.services.ports import (
     TicketRepository,
     VersionConflict,
 )
+from chalicelib.services.rules import RuleService
 from chalicelib.services.sla import SlaSettings
 
 R = TypeVar("R")
@@ -100,12 +102,14 @@ class TicketService:
         sla: SlaSettings,
         clock: Clock,
         idempotency_hours: int = 24,
+        rules: RuleService | None = None,
     ) -> None:
         self.tickets = tickets
         self.directory = directory
         self.sla = sla
         self.clock = clock
         self.idempotency_hours = idempotency_hours
+        self.rules = rules
 
     # --- create -------------------------------------------------------------------------
 
@@ -160,6 +164,8 @@ class TicketService:
                 custom_fields=new.custom_fields,
                 follow_up_of=new.follow_up_of,
             )
+            # Born routed: the rules' changes and their audit ride in the ticket's transaction.
+            ticket, routed = self._route(principal, ticket, Trigger.CREATED, now)
             terms = self.sla.effective(principal.tenant)
             ticket = replace(
                 ticket,
@@ -176,7 +182,7 @@ class TicketService:
                 # What our acknowledgement answers, so it threads in the requester's mailbox.
                 summary["mail_message_id"] = mail_message_id
             event = self._event(principal, ticket, "ticket.created", data=summary)
-            records = tuple(arrived_with(number)) if arrived_with else ()
+            records = (*(arrived_with(number) if arrived_with else ()), *routed)
             try:
                 self.tickets.insert(ticket, event, claim, records)
             except NumberTaken:
@@ -287,12 +293,13 @@ class TicketService:
         changed = diff(ticket, after)
         if not changed:
             return ticket
+        after, routed = self._route(principal, after, Trigger.UPDATED, now, changed)
         after = self._run_clocks(ticket, after, now)
         event = self._event(
             principal, after, "ticket.updated", changes=changed, data=_clock_moves(ticket, after)
         )
         try:
-            self.tickets.save(after, expected_version, [event])
+            self.tickets.save(after, expected_version, [event, *routed])
         except VersionConflict as exc:
             raise PreconditionFailed(f"Ticket {number} was changed meanwhile.") from exc
         return after
@@ -495,6 +502,21 @@ class TicketService:
         return replace(
             after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
         )
+
+    def _route(
+        self,
+        principal: Principal,
+        ticket: Ticket,
+        trigger: Trigger,
+        now: datetime,
+        changed: Any = (),
+    ) -> tuple[Ticket, list[Record]]:
+        """The tenant's routing rules on this create or update (a single pass: what the rules
+        change does not trigger them again). Balie's own housekeeping (auto-close) runs none.
+        """
+        if self.rules is None or principal.kind == "system":
+            return ticket, []
+        return self.rules.route(ticket, trigger, now, changed)
 
     def _check_routing(self, tenant: str, assignee: str | None, group: str | None) -> None:
         problems = []

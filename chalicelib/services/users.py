@@ -44,8 +44,9 @@ def ensure_user(
         groups=tuple(sorted(set(groups or []))),
     )
     # Skip an identical write so a rerun is not even a stream record.
-    if users.get_profile(tenant_id, address) != wanted:
-        users.put_profile(wanted)
+    current = users.get_profile(tenant_id, address)
+    if current != wanted:
+        users.put_profile(wanted, previous=current)
 
 
 def get_profile(tenant_id: str, email: str) -> UserProfile | None:

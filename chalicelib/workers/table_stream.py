@@ -52,6 +52,7 @@ NOTIFIED = {
     "message.added",
     "sla.warning",
     "sla.breached",
+    "rule.applied",  # a rule that assigned on an update tells the new assignee
 }
 
 

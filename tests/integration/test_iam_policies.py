@@ -209,8 +209,11 @@ def test_given_the_mail_workers_then_their_calls_are_granted(
     # with one attachment kept and one refused.
     room.send(mail())
     (ack,) = room.sent_to(STRANGER)
+    _least_loaded_rule(api)
     calls.seen.clear()
     _deliver_only(room, _with_attachment(ack["Reply-To"]), ack["Reply-To"])
+    # A new mail a routing rule assigns to the least-loaded agent of a group.
+    _deliver_only(room, mail(sender="kim@customer.example.org", subject="Printer"), DESK)
     # A mail whose raw MIME is missing fails and stays queued; its idempotency record goes.
     _fail_one(room)
     assert_allowed(packaged, calls.seen, "HandleInboundEmail")
@@ -225,6 +228,16 @@ def test_given_the_mail_workers_then_their_calls_are_granted(
 
 STRANGER = "pat@customer.example.org"
 DESK = "support@demo.example.com"
+
+
+def _least_loaded_rule(api: Any) -> None:
+    rule = {
+        "name": "Least loaded",
+        "conditions": [{"type": "text", "op": "any", "terms": ["printer"]}],
+        "actions": [{"type": "assign", "strategy": "least_loaded", "group": "servicedesk"}],
+    }
+    answer = api.call("POST", "/v1/rules", as_="supervisor@demo.example.com", body=rule)
+    assert answer.status_code == 201, answer.body
 
 
 def _deliver_only(room: Any, raw: bytes, to: str) -> None:

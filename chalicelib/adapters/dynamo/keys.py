@@ -196,3 +196,25 @@ def ticket_index_keys(
         keys[f"{GSI_GROUP}PK"] = group_pk(tenant_id, group)
         keys[f"{GSI_GROUP}SK"] = sort
     return keys
+
+
+# --- routing rules (docs/rules.md) ------------------------------------------------------
+
+
+def rules_key(tenant_id: str) -> dict[str, str]:
+    """A tenant's routing rules: one versioned document with the whole ordered list."""
+    return {"PK": tenant(tenant_id), "SK": "RULES"}
+
+
+def group_members_pk(tenant_id: str, group: str) -> str:
+    return f"T#{tenant_id}#MEMBERS#{group}"
+
+
+def group_member_key(tenant_id: str, group: str, email: str) -> dict[str, str]:
+    """One agent in one group, written with the profile: a group's agents are one Query."""
+    return {"PK": group_members_pk(tenant_id, group), "SK": email.lower()}
+
+
+def round_robin_key(tenant_id: str, group: str) -> dict[str, str]:
+    """Whose turn it is in a group: a counter bumped once per round-robin assignment."""
+    return counter_key(tenant_id, f"roundrobin#{group}")

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo.codec import from_item, to_item
-from chalicelib.adapters.dynamo.keys import bounce_key, user_key
+from chalicelib.adapters.dynamo.keys import bounce_key, group_member_key, user_key
 from chalicelib.domain.principal import Role
 from chalicelib.settings import get_settings
 
@@ -40,10 +40,44 @@ def get_profile(tenant_id: str, email: str) -> UserProfile | None:
     return _from_item(from_item(item)) if item else None
 
 
-def put_profile(profile: UserProfile) -> None:
-    client("dynamodb").put_item(
-        TableName=get_settings().table_name, Item=to_item(_to_item(profile))
-    )
+def put_profile(profile: UserProfile, previous: UserProfile | None = None) -> None:
+    """Write the profile and, in the same transaction, its group memberships: an agent has a
+    member item under each of their groups (routing rules pick agents of a group with one
+    Query), and loses the ones of groups they left or of a role that no longer works tickets.
+    """
+    table = get_settings().table_name
+    now_in = _memberships(profile)
+    before = _memberships(previous) if previous else set()
+    items: list[dict[str, Any]] = [
+        {"Put": {"TableName": table, "Item": to_item(_to_item(profile))}}
+    ]
+    items += [
+        {"Put": {"TableName": table, "Item": to_item(_member_item(profile, group))}}
+        for group in sorted(now_in)
+    ]
+    items += [
+        {"Delete": {"TableName": table, "Key": to_item(_member_key(profile, group))}}
+        for group in sorted(before - now_in)
+    ]
+    client("dynamodb").transact_write_items(TransactItems=items)
+
+
+def _memberships(profile: UserProfile) -> set[str]:
+    return set(profile.groups) if profile.is_agent else set()
+
+
+def _member_key(profile: UserProfile, group: str) -> dict[str, str]:
+    return group_member_key(profile.tenant, group, profile.email)
+
+
+def _member_item(profile: UserProfile, group: str) -> dict[str, Any]:
+    return {
+        **_member_key(profile, group),
+        "type": "group_member",
+        "tenant": profile.tenant,
+        "group": group,
+        "email": profile.email.lower(),
+    }
 
 
 def _to_item(profile: UserProfile) -> dict[str, Any]:
