@@ -288,3 +288,58 @@ def retry_delay(attempt: int) -> int | None:
 
 def should_disable(consecutive_failed_deliveries: int) -> bool:
     return consecutive_failed_deliveries >= DISABLE_AFTER_FAILED_DELIVERIES
+
+
+# --- what is stored ---------------------------------------------------------------------
+
+ACTIVE = "active"
+DISABLED = "disabled"
+# At most this many per tenant: the stream's fan-out reads them all with one small Query.
+MAX_PER_TENANT = 10
+
+
+@dataclass(frozen=True)
+class Webhook:
+    tenant: str
+    id: str
+    url: str
+    events: tuple[str, ...]
+    description: str
+    contact_email: str  # who is mailed when it is disabled
+    status: str
+    version: int
+    created_at: str
+    created_by: str
+    consecutive_failures: int = 0  # deliveries in a row that used up all their attempts
+    disabled_at: str | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status == ACTIVE
+
+
+# A delivery's states: queued by the fan-out or a redelivery; one attempt in flight; waiting
+# for its next attempt; done; out of attempts; or not tried because its webhook is disabled.
+PENDING, SENDING, RETRYING, DELIVERED, FAILED, SKIPPED = (
+    "pending", "sending", "retrying", "delivered", "failed", "skipped",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Delivery:
+    tenant: str
+    webhook: str
+    id: str  # the event's id: one delivery per event and webhook
+    event_type: str
+    payload: str  # the JSON body, exactly as sent
+    status: str
+    round: int  # 1, and one more per redelivery; messages of an older round are dropped
+    attempt: int  # attempts in this round
+    attempts: int  # attempts in all rounds
+    created_at: str
+    last_attempt_at: str | None = None
+    last_status_code: int | None = None
+    last_error: str | None = None
+    last_duration_ms: int | None = None
+    next_attempt_at: str | None = None
