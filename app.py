@@ -45,6 +45,14 @@ def handle_notification(event: SQSEvent) -> dict[str, Any]:
     return notifications.handle_notification_event(event.to_dict(), app.lambda_context)
 
 
+@app.on_sqs_message(queue_arn=get_settings().webhooks_queue_arn, batch_size=5)
+def handle_webhook_delivery(event: SQSEvent) -> dict[str, Any]:
+    # Five per batch: each POST may take twice the webhook timeout (connect, then answer).
+    from chalicelib.workers import webhooks
+
+    return webhooks.handle_webhook_delivery_event(event.to_dict(), app.lambda_context)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def handle_sla_tick(event: CloudWatchEvent) -> dict[str, Any]:
     return sla_tick.sweep(datetime.now(UTC))

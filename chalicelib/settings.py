@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     # Locally, every mail Balie sends is also written here as an .eml file.
     outbox_dir: str | None = None
 
+    # Webhooks (docs/webhooks.md): their delivery queue, set per stage by the template.
+    webhooks_queue_url: str = ""
+    webhooks_queue_arn: str = "arn:aws:sqs:eu-west-1:000000000000:balie-webhooks"
+    # Seconds to connect, and again to wait for the answer, per attempt.
+    webhooks_timeout_seconds: float = 5.0
+    # Tests and a local demo only: admits loopback targets (and http:// to them). Never set
+    # by infra/template.yaml; tests/deploy checks that the deployed stack leaves it off.
+    webhooks_allow_loopback: bool = False
+
     @property
     def token_issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.inbound_mail import InboundMail
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.notify import Notifications
+    from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
 
 def utc_now() -> datetime:
@@ -146,6 +147,56 @@ def workspace() -> Workspace:
     return Workspace(ticket_service().tickets, DynamoDirectory(get_settings().table_name))
 
 
+# Webhooks (docs/webhooks.md). The HTTP client and resolver are imported by the factories:
+# only the delivery worker calls out, and registration only resolves names.
+
+
+@cache
+def webhook_service() -> "WebhookService":
+    from chalicelib.adapters import webhook_http, webhook_queue
+    from chalicelib.adapters.dynamo.webhooks import DynamoWebhooks
+    from chalicelib.services.webhooks import WebhookService
+
+    settings = get_settings()
+    return WebhookService(
+        DynamoWebhooks(settings.table_name),
+        webhook_http.resolve,
+        webhook_queue.enqueue,
+        clock=utc_now,
+        allow_loopback=settings.webhooks_allow_loopback,
+    )
+
+
+@cache
+def webhook_fanout() -> "WebhookFanout":
+    from chalicelib.adapters import webhook_queue
+    from chalicelib.adapters.dynamo.webhooks import DynamoWebhooks
+    from chalicelib.services.webhooks import WebhookFanout
+
+    return WebhookFanout(
+        DynamoWebhooks(get_settings().table_name), webhook_queue.enqueue, clock=utc_now
+    )
+
+
+@cache
+def webhook_deliverer() -> "WebhookDeliverer":
+    from chalicelib.adapters import webhook_http, webhook_queue
+    from chalicelib.adapters.dynamo.webhooks import DynamoWebhooks
+    from chalicelib.services.webhooks import WebhookDeliverer
+
+    settings = get_settings()
+    return WebhookDeliverer(
+        DynamoWebhooks(settings.table_name),
+        webhook_http.resolve,
+        webhook_http.post,
+        webhook_queue.enqueue,
+        notification_queue.enqueue,
+        clock=utc_now,
+        timeout=settings.webhooks_timeout_seconds,
+        allow_loopback=settings.webhooks_allow_loopback,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -161,5 +212,8 @@ def reset() -> None:
         survey,
         workspace,
         rule_service,
+        webhook_service,
+        webhook_fanout,
+        webhook_deliverer,
     ):
         factory.cache_clear()

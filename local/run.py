@@ -132,6 +132,7 @@ class Stack:
             QueuePoller(env["BALIE_NOTIFICATIONS_QUEUE_URL"], env["BALIE_NOTIFICATIONS_QUEUE_ARN"],
                         handle_notification_event, "notifications"),
         ]  # fmt: skip
+        self.queues.append(_webhooks_poller(env))
         for poller in self.queues:
             poller.start()
         self.smtp = smtp.start(self.smtp_port, env["BALIE_BUCKET_NAME"],
@@ -239,6 +240,15 @@ def _seed() -> list[tuple[str, str]]:
             raise
         logger.warning("demo data not seeded: %s", error)
         return []
+
+
+def _webhooks_poller(env: dict[str, str]) -> QueuePoller:
+    """Webhooks queue → the delivery worker. Local receivers need
+    BALIE_WEBHOOKS_ALLOW_LOOPBACK=1 in the environment of `make run` (docs/webhooks.md)."""
+    from chalicelib.workers.webhooks import handle_webhook_delivery_event
+
+    return QueuePoller(env["BALIE_WEBHOOKS_QUEUE_URL"], env["BALIE_WEBHOOKS_QUEUE_ARN"],
+                       handle_webhook_delivery_event, "webhooks")  # fmt: skip
 
 
 def _stream_handler() -> Callable[[dict[str, Any]], Any] | None:

@@ -2,7 +2,18 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import attachments, auth, gdpr, identity, meta, rules, sla, tenants, tickets
+from chalicelib.api import (
+    attachments,
+    auth,
+    gdpr,
+    identity,
+    meta,
+    rules,
+    sla,
+    tenants,
+    tickets,
+    webhooks,
+)
 from chalicelib.api.openapi import Operation
 
 
@@ -18,6 +29,7 @@ def blueprints() -> list[Blueprint]:
         tenants.tenants_bp,
         gdpr.gdpr_bp,
         rules.rules_bp,
+        webhooks.webhooks_bp,
     ]
 
 
@@ -31,4 +43,5 @@ def all_operations() -> list[Operation]:
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,
         *rules.OPERATIONS,
+        *webhooks.OPERATIONS,
     ]

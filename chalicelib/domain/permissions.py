@@ -25,6 +25,7 @@ class Action(StrEnum):
     READ_LIVE_COUNTS = "read_live_counts"  # the supervisor's live counts of open work
     READ_RULES = "read_rules"  # routing and automation rules
     WRITE_RULES = "write_rules"
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -44,6 +45,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_LIVE_COUNTS: Role.SUPERVISOR,
     Action.READ_RULES: Role.SUPERVISOR,
     Action.WRITE_RULES: Role.SUPERVISOR,
+    Action.MANAGE_WEBHOOKS: Role.ADMIN,
 }
 
 # Ticket fields only staff see: routing and internal classification.

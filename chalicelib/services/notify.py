@@ -114,6 +114,8 @@ class Notifications:
         kind = request["type"]
         if kind == "mail.attachments_refused":
             return [self._refused(request)]
+        if kind == "webhook.disabled":
+            return [self._webhook_disabled(request)]
         if ticket is None:
             return []
         data = request.get("data", {})
@@ -252,6 +254,20 @@ class Notifications:
             None,
             context={"refused": refused, "limits": limits},
             in_reply_to=request.get("in_reply_to"),
+        )
+
+    def _webhook_disabled(self, request: dict[str, Any]) -> Notice:
+        """To the admin named on a webhook that Balie gave up on (services.webhooks)."""
+        address = request["to"]["address"]
+        profile = self.people.profile(request["tenant"], address)
+        return Notice(
+            "webhook_disabled",
+            address,
+            profile.name if profile else address,
+            profile.locale if profile else None,
+            automatic="auto-generated",
+            requester=False,
+            context={"webhook": request["webhook"]},
         )
 
     # --- sending ------------------------------------------------------------------------

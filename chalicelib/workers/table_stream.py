@@ -41,6 +41,7 @@ def publish_record(record: DynamoDBRecord) -> None:
     publish(event)
     if event["type"] in NOTIFIED:
         enqueue(event)
+    fan_out_to_webhooks(event)
     logger.debug("published", extra={"event_type": image["type"], "ticket": image["ticket"]})
 
 
@@ -54,6 +55,13 @@ NOTIFIED = {
     "sla.breached",
     "rule.applied",  # a rule that assigned on an update tells the new assignee
 }
+
+
+def fan_out_to_webhooks(event: dict[str, Any]) -> None:
+    """Queue one delivery per subscribed webhook (services.webhooks.WebhookFanout)."""
+    from chalicelib.wiring import webhook_fanout
+
+    webhook_fanout().publish(event)
 
 
 def domain_event(image: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ RESOURCE_SETTINGS = {
     "bucket_name": "FilesBucket",
     "inbound_queue_url": "InboundQueue",
     "notifications_queue_url": "NotificationsQueue",
+    "webhooks_queue_url": "WebhooksQueue",
     "user_pool_id": "UserPool",
     "user_pool_client_id": "UserPoolClient",
 }
@@ -133,3 +134,27 @@ def test_given_api_gateways_own_answers_then_they_are_problem_documents(packaged
     assert set(problem) == {"type", "title", "status", "detail"}
     if "StatusCode" in response:
         assert problem["status"] == int(response["StatusCode"])
+
+
+def test_given_the_deployed_stack_then_webhooks_may_not_call_loopback(packaged: Packaged):
+    """The test-only setting that admits loopback webhook targets is never set deployed."""
+    assert Settings.model_fields["webhooks_allow_loopback"].default is False
+    for name, function in packaged.functions().items():
+        variables = {
+            **packaged.template["Globals"]["Function"]["Environment"]["Variables"],
+            **function.get("Environment", {}).get("Variables", {}),
+        }
+        assert "BALIE_WEBHOOKS_ALLOW_LOOPBACK" not in variables, name
+
+
+def test_given_the_webhook_worker_then_it_reports_partial_failures_and_outlives_its_posts(
+    packaged: Packaged,
+):
+    worker = packaged.functions()["HandleWebhookDelivery"]
+    source = worker["Events"]["HandleWebhookDeliverySqsEventSource"]["Properties"]
+    assert source["Queue"] == {"Fn::GetAtt": ["WebhooksQueue", "Arn"]}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = packaged.resources["WebhooksQueue"]["Properties"]
+    # A batch of five POSTs, each up to two 5 s timeouts, fits the function's time; SQS
+    # hides a message longer than the function may run.
+    assert source["BatchSize"] * 2 * 5 <= worker["Timeout"] < queue["VisibilityTimeout"]

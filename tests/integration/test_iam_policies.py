@@ -93,6 +93,7 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, aws_env, calls, pa
                    body={"name": "crm", "role": "agent"}).json_body  # fmt: skip
     # The requester mails in a file, so that erasing them below deletes files too.
     Mailroom(aws_env).send(_with_attachment("support@demo.example.com", REQUESTER))
+    hook, delivery = _webhook_with_a_delivery(api)
     calls.seen.clear()  # the logins above went through the API too, and are recorded below
     api.sign_out_everyone()
     wiring.sla_settings().forget()  # a cold container reads the SLA settings
@@ -130,6 +131,16 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, aws_env, calls, pa
         api.call("POST", "/v1/tenants", as_="operator@demo.example.com", body=onboard).status_code
         == 201
     )
+    # Webhooks: register, list, read with the log, change, redeliver (queued), delete.
+    admin_hooks = "/v1/webhooks"
+    assert api.call("POST", admin_hooks, as_=admin, body=WEBHOOK).status_code == 201
+    for path in (admin_hooks, f"{admin_hooks}/{hook}"):
+        assert api.call("GET", path, as_=admin).status_code == 200
+    assert api.call("PATCH", f"{admin_hooks}/{hook}", as_=admin, body={"events": ["*"]},
+                    headers={"If-Match": '"1"'}).status_code == 200  # fmt: skip
+    assert api.call("POST", f"{admin_hooks}/{hook}/redeliver", as_=admin,
+                    body={"delivery": delivery}).status_code == 202  # fmt: skip
+    assert api.call("DELETE", f"{admin_hooks}/{hook}", as_=admin).status_code == 204
     # The authorizer runs inside each request; its own calls are checked alone below.
     assert_allowed(packaged, calls.seen, "APIHandler", "Bearer")
 
@@ -180,11 +191,28 @@ def test_given_the_schedules_then_the_sweep_and_daily_job_calls_are_granted(
     assert_allowed(packaged, calls.seen, "HandleDaily")
 
 
-def test_given_the_stream_consumer_then_its_calls_are_granted(api, aws_env, calls, packaged):  # noqa: F811
+def test_given_the_stream_consumer_then_its_calls_are_granted(
+    api,
+    aws_env,
+    calls,
+    packaged,  # noqa: F811
+    monkeypatch,
+):
+    assert api.call("POST", "/v1/webhooks", as_=ADMIN, body=WEBHOOK).status_code == 201
     api.create_ticket(impact="high", urgency="high")
     sla_tick.sweep(datetime.now(UTC) + timedelta(hours=1))
     records = stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])
     calls.seen.clear()
+    # A webhook delivery whose message cannot be queued is undone, and its record retried.
+    fanout = wiring.webhook_fanout()
+    queue = fanout.enqueue
+
+    def fail_once(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(fanout, "enqueue", queue)
+        raise RuntimeError("queue unavailable")
+
+    monkeypatch.setattr(fanout, "enqueue", fail_once)
+    assert handle_table_stream_event({"Records": records})["batchItemFailures"]
     assert handle_table_stream_event({"Records": records}) == {"batchItemFailures": []}
     assert_allowed(packaged, calls.seen, "HandleTableStream")
     actions, _ = granted(packaged, "HandleTableStream")
@@ -276,3 +304,61 @@ def _with_attachment(to: str, sender: str = STRANGER) -> bytes:
     # Over the limit: not kept, and the sender is told.
     message.add_attachment(b"png" * 10, maintype="image", subtype="png", filename="big.png")
     return message.as_bytes()
+
+
+ADMIN = "admin@demo.example.com"
+# An address literal: registering it needs no DNS.
+WEBHOOK = {"url": "https://93.184.216.34/balie", "events": ["ticket.created"]}
+
+
+def _webhook_with_a_delivery(api: Any) -> tuple[str, str]:
+    from chalicelib.adapters.dynamo.webhooks import DynamoWebhooks
+    from chalicelib.domain.tickets import new_id
+    from chalicelib.domain.webhooks import Delivery
+    from chalicelib.settings import get_settings
+
+    hook = api.call("POST", "/v1/webhooks", as_=ADMIN, body=WEBHOOK).json_body["id"]
+    event = new_id()
+    delivery = Delivery(tenant="demo", webhook=hook, id=event, event_type="ticket.created",
+                        payload="{}", status="failed", round=1, attempt=6, attempts=6,
+                        created_at="2026-11-23T09:30:00Z")  # fmt: skip
+    table = get_settings().table_name
+    assert DynamoWebhooks(table).create_delivery(delivery, datetime.now(UTC))
+    return hook, event
+
+
+def test_given_the_webhook_worker_then_its_calls_are_granted(
+    api,
+    aws_env,
+    calls,
+    packaged,  # noqa: F811
+    monkeypatch,
+):
+    import json
+
+    from chalicelib.adapters import webhook_http
+    from chalicelib.adapters.dynamo.webhooks import DynamoWebhooks
+    from chalicelib.workers.webhooks import handle_webhook_delivery_event
+    from local.queues import lambda_event
+
+    hook = api.call("POST", "/v1/webhooks", as_=ADMIN, body=WEBHOOK).json_body["id"]
+    store = DynamoWebhooks(aws_env["BALIE_TABLE_NAME"])
+    for _ in range(4):  # one more failed delivery disables it, and mails its admin
+        store.count_failed_delivery("demo", hook)
+    api.create_ticket()
+    handle_table_stream_event({"Records": stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])})
+    (queued,) = client("sqs").receive_message(QueueUrl=aws_env["BALIE_WEBHOOKS_QUEUE_URL"])[
+        "Messages"
+    ]
+    request = json.loads(queued["Body"])
+    monkeypatch.setattr(webhook_http, "post", lambda *args: webhook_http.Answer(500, None, 1))
+    wiring.reset()
+    calls.seen.clear()
+    for attempt in range(1, 7):
+        body = json.dumps({**request, "attempt": attempt})
+        message = {"MessageId": f"m{attempt}", "ReceiptHandle": "r", "Body": body}
+        event = lambda_event([message], aws_env["BALIE_WEBHOOKS_QUEUE_ARN"])
+        assert handle_webhook_delivery_event(event) == {"batchItemFailures": []}
+    webhook, _ = store.get("demo", hook) or (None, None)
+    assert webhook is not None and webhook.status == "disabled"
+    assert_allowed(packaged, calls.seen, "HandleWebhookDelivery")

@@ -218,3 +218,24 @@ def group_member_key(tenant_id: str, group: str, email: str) -> dict[str, str]:
 def round_robin_key(tenant_id: str, group: str) -> dict[str, str]:
     """Whose turn it is in a group: a counter bumped once per round-robin assignment."""
     return counter_key(tenant_id, f"roundrobin#{group}")
+
+
+# --- webhooks (docs/webhooks.md) ----------------------------------------------------------
+
+
+def webhooks_pk(tenant_id: str) -> str:
+    """Every webhook of a tenant in one partition: the list and the stream's fan-out read it."""
+    return f"T#{tenant_id}#WEBHOOKS"
+
+
+def webhook_key(tenant_id: str, webhook_id: str) -> dict[str, str]:
+    return {"PK": webhooks_pk(tenant_id), "SK": webhook_id}
+
+
+def deliveries_pk(tenant_id: str, webhook_id: str) -> str:
+    return f"T#{tenant_id}#WEBHOOK#{webhook_id}"
+
+
+def delivery_key(tenant_id: str, webhook_id: str, event_id: str) -> dict[str, str]:
+    """One delivery of one event to one webhook; event ids are ULIDs, so newest sorts last."""
+    return {"PK": deliveries_pk(tenant_id, webhook_id), "SK": f"DLV#{event_id}"}

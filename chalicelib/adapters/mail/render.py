@@ -41,6 +41,8 @@ TEMPLATES: tuple[str, ...] = (
     "sla_breached",
     "attachments_refused",
 )
+# Mail to a tenant's admins about the tenant itself, not about a ticket.
+ADMIN_TEMPLATES: tuple[str, ...] = ("webhook_disabled",)
 LOCALES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LOCALE = "en"
 
@@ -83,7 +85,7 @@ def render(template: str, locale: str, context: Mapping[str, Any]) -> Rendered:
     A key missing from `context` raises jinja2.UndefinedError: a template that silently
     printed nothing where a ticket number belongs would be a bug nobody sees.
     """
-    if template not in TEMPLATES:
+    if template not in TEMPLATES + ADMIN_TEMPLATES:
         raise ValueError(f"unknown mail template {template!r}")
     locale = resolve_locale(locale)
     env = _environment()
