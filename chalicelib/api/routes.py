@@ -2,7 +2,19 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import attachments, auth, gdpr, identity, meta, sla, tenants, tickets
+from chalicelib.api import (
+    approvals,
+    attachments,
+    auth,
+    catalog,
+    gdpr,
+    identity,
+    meta,
+    problems,
+    sla,
+    tenants,
+    tickets,
+)
 from chalicelib.api.openapi import Operation
 
 
@@ -17,6 +29,9 @@ def blueprints() -> list[Blueprint]:
         sla.sla_bp,
         tenants.tenants_bp,
         gdpr.gdpr_bp,
+        catalog.catalog_bp,
+        problems.problems_bp,
+        approvals.approvals_bp,
     ]
 
 
@@ -29,4 +44,7 @@ def all_operations() -> list[Operation]:
         *sla.OPERATIONS,
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,
+        *catalog.OPERATIONS,
+        *problems.OPERATIONS,
+        *approvals.OPERATIONS,
     ]

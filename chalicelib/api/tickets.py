@@ -232,6 +232,8 @@ def render_ticket(principal: Principal, ticket: Ticket) -> dict[str, Any]:
         tags=list(ticket.tags),
         time_spent_minutes=ticket.time_spent_minutes,
         sla=ticket_service().sla_view(ticket),
+        approval=ticket.approval,
+        rca=ticket.rca,
     )
     return out.model_dump(mode="json", exclude=set(permissions.hidden_fields(principal)))
 

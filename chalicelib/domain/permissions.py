@@ -21,6 +21,10 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    READ_CATALOG = "read_catalog"
+    MANAGE_CATALOG = "manage_catalog"
+    WORK_PROBLEMS = "work_problems"  # root-cause analysis, linking incidents, mass resolution
+    DECIDE_ANY_APPROVAL = "decide_any_approval"  # besides the approver the service names
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,10 +40,16 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.READ_CATALOG: Role.REQUESTER,
+    Action.MANAGE_CATALOG: Role.ADMIN,
+    Action.WORK_PROBLEMS: Role.AGENT,
+    Action.DECIDE_ANY_APPROVAL: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.
-INTERNAL_FIELDS = frozenset({"assignee", "group", "tier", "tags", "problem", "time_spent_minutes"})
+INTERNAL_FIELDS = frozenset(
+    {"assignee", "group", "tier", "tags", "problem", "time_spent_minutes", "rca"}
+)
 
 # A requester's own moves: reopen a resolved ticket, or confirm it by closing it.
 _REQUESTER_MOVES = {(Status.RESOLVED, Status.OPEN), (Status.RESOLVED, Status.CLOSED)}

@@ -130,6 +130,11 @@ class Ticket:
     follow_up_of: int | None = None
     # Clocks of the SLA the ticket runs under (domain.sla.TicketSla); None without a policy.
     sla: Any = None
+    # A service request that waits for a yes (domain.approvals); None when none is needed.
+    approval: dict[str, Any] | None = None
+    # Root-cause analysis of a problem: symptoms, root_cause, workaround, permanent_fix,
+    # known_error. Staff only.
+    rca: dict[str, Any] | None = None
 
     def with_changes(self, changes: dict[str, Any], now: datetime) -> "Ticket":
         """A new version with `changes` applied and the rules that follow from them.
@@ -175,6 +180,8 @@ AUDITED_FIELDS = (
     "problem",
     "tags",
     "custom_fields",
+    "approval",
+    "rca",
 )
 
 

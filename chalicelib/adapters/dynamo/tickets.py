@@ -540,6 +540,8 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "reopen_count": t.reopen_count,
         "follow_up_of": t.follow_up_of,
         "sla": sla_item(sla) if sla else None,
+        "approval": t.approval,
+        "rca": t.rca,
         # Flat flags so that lists can filter on them.
         "sla_breached": bool(sla and sla.breached),
         "sla_warned": bool(sla and sla.warned),
@@ -579,6 +581,8 @@ def ticket_from_item(v: dict[str, Any]) -> Ticket:
         reopen_count=v.get("reopen_count", 0),
         follow_up_of=v.get("follow_up_of"),
         sla=sla_from_item(v["sla"]) if v.get("sla") else None,
+        approval=v.get("approval"),
+        rca=v.get("rca"),
     )
 
 

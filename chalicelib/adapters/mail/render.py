@@ -40,6 +40,7 @@ TEMPLATES: tuple[str, ...] = (
     "sla_warning",
     "sla_breached",
     "attachments_refused",
+    "approval_requested",
 )
 LOCALES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LOCALE = "en"
