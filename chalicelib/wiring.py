@@ -2,22 +2,28 @@
 Lambda container. The only module that picks adapters for the services' ports."""
 
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from chalicelib.adapters import files
 from chalicelib.adapters import notifications as notification_queue
 from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo.catalog import DynamoCatalog
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
 from chalicelib.adapters.dynamo.mail_log import DynamoMailLog
+from chalicelib.adapters.dynamo.problems import DynamoProblems
 from chalicelib.adapters.dynamo.rules import DynamoGroups, DynamoLanguages, DynamoRules
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
 from chalicelib.adapters.dynamo.users import DynamoPeople
+from chalicelib.services.approvals import ApprovalService
 from chalicelib.services.attachments import AttachmentService
+from chalicelib.services.catalog import Catalog
+from chalicelib.services.catalog import sla_overrides as catalog_sla_overrides
 from chalicelib.services.gdpr import GdprService
+from chalicelib.services.problems import ProblemService
 from chalicelib.services.rules import RuleService
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
@@ -39,7 +45,11 @@ def utc_now() -> datetime:
 
 @cache
 def sla_settings() -> SlaSettings:
-    return SlaSettings(DynamoSlaSettings(get_settings().table_name))
+    table = get_settings().table_name
+    return SlaSettings(
+        DynamoSlaSettings(table),
+        service_targets=partial(catalog_sla_overrides, DynamoCatalog(table)),
+    )
 
 
 @cache
@@ -62,6 +72,7 @@ def ticket_service() -> TicketService:
         clock=utc_now,
         idempotency_hours=settings.idempotency_hours,
         rules=rule_service(),
+        catalog=catalog(),
     )
 
 
@@ -197,6 +208,23 @@ def webhook_deliverer() -> "WebhookDeliverer":
     )
 
 
+@cache
+def catalog() -> Catalog:
+    table = get_settings().table_name
+    return Catalog(DynamoCatalog(table), DynamoDirectory(table), sla_settings(), clock=utc_now)
+
+
+@cache
+def problem_service() -> ProblemService:
+    tickets = ticket_service().tickets
+    return ProblemService(tickets, DynamoProblems(tickets), sla_settings(), clock=utc_now)
+
+
+@cache
+def approval_service() -> ApprovalService:
+    return ApprovalService(ticket_service().tickets, tenants(), sla_settings(), clock=utc_now)
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -215,5 +243,8 @@ def reset() -> None:
         webhook_service,
         webhook_fanout,
         webhook_deliverer,
+        catalog,
+        problem_service,
+        approval_service,
     ):
         factory.cache_clear()

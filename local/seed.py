@@ -4,6 +4,7 @@ Idempotent: the services' ensure_* functions leave what already exists as it is,
 twice changes nothing.
 """
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -82,6 +83,7 @@ def demo_password() -> str:
 def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
     """The demo tenants, their users and the demo story; returns (login, role) lines."""
     logins = seed_people(password or demo_password())
+    _seed_catalog()
     _seed_tickets()
     return logins
 
@@ -261,6 +263,84 @@ DEMO_TICKETS: tuple[DemoTicket, ...] = (
         steps=(("agent@demo.example.com", "status", "open"),),
     ),
 )
+
+
+def _label(nl: str, en: str) -> dict[str, str]:
+    return {"nl": nl, "en": en}
+
+
+DEMO_SERVICES: tuple[dict, ...] = (
+    {
+        "id": "new-laptop",
+        "name": _label("Nieuwe laptop", "New laptop"),
+        "description": _label(
+            "Een laptop met de standaardsoftware, klaar op de startdatum.",
+            "A laptop with the standard software, ready on the start date.",
+        ),
+        "category": "workplace/hardware",
+        "fields": [
+            {"key": "model", "label": _label("Model", "Model"), "kind": "choice",
+             "required": True, "options": ["standard", "developer"]},
+            {"key": "for_user", "label": _label("Voor wie", "For whom"), "kind": "user",
+             "required": True},
+            {"key": "needed_by", "label": _label("Nodig op", "Needed by"), "kind": "date",
+             "required": True},
+        ],
+        "default_group": "workplace",
+        "default_priority": "P4",
+        "approval": {"approver": "supervisor@demo.example.com"},
+    },
+    {
+        "id": "shared-drive-access",
+        "name": _label("Toegang gedeelde schijf", "Access to a shared drive"),
+        "description": _label("Lees- of schrijfrechten op een gedeelde schijf.",
+                              "Read or write access to a shared drive."),
+        "category": "access",
+        "fields": [
+            {"key": "drive", "label": _label("Schijf", "Drive"), "kind": "text",
+             "required": True},
+            {"key": "access", "label": _label("Rechten", "Access"), "kind": "choice",
+             "required": True, "options": ["read", "write"]},
+            {"key": "for_user", "label": _label("Voor wie", "For whom"), "kind": "user",
+             "required": True},
+        ],
+        "default_group": "servicedesk",
+        "default_priority": "P3",
+    },
+    {
+        "id": "new-employee",
+        "name": _label("Nieuwe medewerker", "New employee"),
+        "description": _label("Account, mailbox en werkplek voor een nieuwe collega.",
+                              "Account, mailbox and workplace for a new colleague."),
+        "category": "onboarding",
+        "fields": [
+            {"key": "full_name", "label": _label("Naam", "Name"), "kind": "text",
+             "required": True},
+            {"key": "start_date", "label": _label("Startdatum", "Start date"), "kind": "date",
+             "required": True},
+            {"key": "manager", "label": _label("Leidinggevende", "Manager"), "kind": "user",
+             "required": True},
+            {"key": "hours", "label": _label("Uren per week", "Hours a week"),
+             "kind": "number", "min": 1, "max": 40},
+        ],
+        "default_group": "workplace",
+        "default_priority": "P3",
+        "approval": {"approver": "supervisor@demo.example.com"},
+    },
+)  # fmt: skip
+
+
+def _seed_catalog() -> None:
+    """The demo tenant's service catalog, defined as its admin would; kept if present."""
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.domain.principal import Principal, Role
+    from chalicelib.wiring import catalog
+
+    admin = Principal("demo", Role.ADMIN, "user", "admin@demo.example.com", "Admin")
+    for service in DEMO_SERVICES:
+        draft = {k: v for k, v in service.items() if k != "id"}
+        with contextlib.suppress(Conflict):
+            catalog().create(admin, service["id"], draft)
 
 
 def _seed_tickets() -> None:

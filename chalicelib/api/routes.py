@@ -3,11 +3,14 @@
 from chalice import Blueprint
 
 from chalicelib.api import (
+    approvals,
     attachments,
     auth,
+    catalog,
     gdpr,
     identity,
     meta,
+    problems,
     rules,
     sla,
     tenants,
@@ -30,6 +33,9 @@ def blueprints() -> list[Blueprint]:
         gdpr.gdpr_bp,
         rules.rules_bp,
         webhooks.webhooks_bp,
+        catalog.catalog_bp,
+        problems.problems_bp,
+        approvals.approvals_bp,
     ]
 
 
@@ -44,4 +50,7 @@ def all_operations() -> list[Operation]:
         *gdpr.OPERATIONS,
         *rules.OPERATIONS,
         *webhooks.OPERATIONS,
+        *catalog.OPERATIONS,
+        *problems.OPERATIONS,
+        *approvals.OPERATIONS,
     ]

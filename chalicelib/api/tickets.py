@@ -249,6 +249,8 @@ def render_ticket(principal: Principal, ticket: Ticket) -> dict[str, Any]:
         time_spent_minutes=ticket.time_spent_minutes,
         sla=ticket_service().sla_view(ticket),
         satisfaction=render_satisfaction(ticket.satisfaction) if ticket.satisfaction else None,
+        approval=ticket.approval,
+        rca=ticket.rca,
     )
     return out.model_dump(mode="json", exclude=set(permissions.hidden_fields(principal)))
 

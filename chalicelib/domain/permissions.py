@@ -26,6 +26,10 @@ class Action(StrEnum):
     READ_RULES = "read_rules"  # routing and automation rules
     WRITE_RULES = "write_rules"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    READ_CATALOG = "read_catalog"
+    MANAGE_CATALOG = "manage_catalog"
+    WORK_PROBLEMS = "work_problems"  # root-cause analysis, linking incidents, mass resolution
+    DECIDE_ANY_APPROVAL = "decide_any_approval"  # besides the approver the service names
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -46,10 +50,16 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_RULES: Role.SUPERVISOR,
     Action.WRITE_RULES: Role.SUPERVISOR,
     Action.MANAGE_WEBHOOKS: Role.ADMIN,
+    Action.READ_CATALOG: Role.REQUESTER,
+    Action.MANAGE_CATALOG: Role.ADMIN,
+    Action.WORK_PROBLEMS: Role.AGENT,
+    Action.DECIDE_ANY_APPROVAL: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.
-INTERNAL_FIELDS = frozenset({"assignee", "group", "tier", "tags", "problem", "time_spent_minutes"})
+INTERNAL_FIELDS = frozenset(
+    {"assignee", "group", "tier", "tags", "problem", "time_spent_minutes", "rca"}
+)
 
 # A requester's own moves: reopen a resolved ticket, or confirm it by closing it.
 _REQUESTER_MOVES = {(Status.RESOLVED, Status.OPEN), (Status.RESOLVED, Status.CLOSED)}

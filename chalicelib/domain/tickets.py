@@ -151,6 +151,11 @@ class Ticket:
     sla: Any = None
     # The latest rating; a reopened and again resolved ticket is asked again.
     satisfaction: Satisfaction | None = None
+    # A service request that waits for a yes (domain.approvals); None when none is needed.
+    approval: dict[str, Any] | None = None
+    # Root-cause analysis of a problem: symptoms, root_cause, workaround, permanent_fix,
+    # known_error. Staff only.
+    rca: dict[str, Any] | None = None
 
     @property
     def resolution(self) -> int | None:
@@ -229,6 +234,8 @@ AUDITED_FIELDS = (
     "problem",
     "tags",
     "custom_fields",
+    "approval",
+    "rca",
 )
 
 

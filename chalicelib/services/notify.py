@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.adapters.mail.mailer import Envelope
-from chalicelib.domain import survey, threads
+from chalicelib.domain import approvals, survey, threads
 from chalicelib.domain.tickets import (
     Event,
     MailRef,
@@ -102,7 +102,10 @@ class Notifications:
         if settings is None or (number and ticket is None):
             return []
         outcomes = []
-        for notice in self._audience(request, ticket, settings):
+        notices = self._audience(request, ticket, settings)
+        if request["type"] == "ticket.created" and ticket is not None:
+            notices += self._approval_request(settings, ticket)
+        for notice in notices:
             outcomes.append(self._deliver(request["id"], settings, ticket, notice))
         return outcomes
 
@@ -143,6 +146,21 @@ class Notifications:
                 self._to_agent(ticket, ticket.assignee, template, sla=_sla_context(data))
             )
         return notices
+
+    def _approval_request(self, settings: dict[str, Any], ticket: Ticket) -> list[Notice]:
+        """A service request that waits for approval: its approver gets signed links."""
+        approval = ticket.approval or {}
+        key = settings.get("mail_token_key")
+        if approval.get("state") != "pending" or not key:
+            return []
+        tokens = approvals.links(key, ticket.tenant, ticket.number, approval["id"], self.clock())
+        urls = {f"{d}_url": f"{self.portal_url}/approvals/{t}" for d, t in tokens.items()}
+        fields = [{"key": k, "value": v} for k, v in sorted(ticket.custom_fields.items())]
+        return [
+            self._to_agent(
+                ticket, approval["approver"], "approval_requested", fields=fields, **urls
+            )
+        ]
 
     def _about_message(
         self, ticket: Ticket, message: Message, mail_message_id: str | None

@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,10 @@ from chalicelib.domain.sla import (
 )
 from chalicelib.domain.tickets import Priority
 from chalicelib.services.ports import VersionConflict
+
+# The catalog's SLA overrides of a tenant ({"service", "items"} like the policies'
+# `overrides`); services.catalog.sla_overrides reads them.
+ServiceTargets = Callable[[str], list[dict[str, Any]]]
 
 # Settings change rarely and are read on every ticket change: a warm container keeps them
 # this long. A PUT refreshes its own container at once; others follow within the minute.
@@ -78,6 +83,7 @@ class Effective:
     policies: Versioned
     policy: Policy
     calendars: Calendars
+    service_overrides: tuple[dict[str, Any], ...] = ()
 
 
 def calendars_from(hours: dict[str, Any]) -> Calendars:
@@ -113,7 +119,11 @@ def _targets(items: list[dict[str, Any]]) -> dict[Priority, Target]:
     }
 
 
-def policy_from(document: dict[str, Any], version: int) -> Policy:
+def policy_from(
+    document: dict[str, Any], version: int, catalog: tuple[dict[str, Any], ...] = ()
+) -> Policy:
+    """The policy document, plus the catalog's service targets after its own overrides
+    (so an override a supervisor wrote in the policies wins over the catalog's)."""
     targets = _targets(document["items"])
     overrides = tuple(
         Override(
@@ -121,7 +131,7 @@ def policy_from(document: dict[str, Any], version: int) -> Policy:
             service=o.get("service"),
             organisation=o.get("organisation"),
         )
-        for o in document.get("overrides", [])
+        for o in [*document.get("overrides", []), *catalog]
     )
     rules = document.get("escalation", {})
     return Policy(
@@ -139,9 +149,15 @@ def policy_from(document: dict[str, Any], version: int) -> Policy:
 
 
 class SlaSettings:
-    def __init__(self, store: DynamoSlaSettings, default_timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        store: DynamoSlaSettings,
+        default_timezone: str = "UTC",
+        service_targets: ServiceTargets | None = None,
+    ) -> None:
         self.store = store
         self.default_timezone = default_timezone
+        self.service_targets = service_targets
         self._cache: dict[str, tuple[float, Effective]] = {}
 
     def effective(self, tenant: str) -> Effective:
@@ -151,14 +167,22 @@ class SlaSettings:
         stored = self.store.get(tenant)
         hours = Versioned(*stored.get("hours", (default_hours(self.default_timezone), 0)))
         policies = Versioned(*stored.get("policies", (default_policies(), 0)))
-        return self._remember(tenant, hours, policies)
+        catalog = tuple(self.service_targets(tenant)) if self.service_targets else ()
+        return self._remember(tenant, hours, policies, catalog)
 
-    def _remember(self, tenant: str, hours: Versioned, policies: Versioned) -> Effective:
+    def _remember(
+        self,
+        tenant: str,
+        hours: Versioned,
+        policies: Versioned,
+        catalog: tuple[dict[str, Any], ...] = (),
+    ) -> Effective:
         effective = Effective(
             hours=hours,
             policies=policies,
-            policy=policy_from(policies.document, policies.version),
+            policy=policy_from(policies.document, policies.version, catalog),
             calendars=calendars_from(hours.document),
+            service_overrides=catalog,
         )
         self._cache[tenant] = (time.monotonic() + _CACHE_SECONDS, effective)
         return effective
@@ -186,11 +210,16 @@ class SlaSettings:
         except VersionConflict as exc:
             raise PreconditionFailed(f"The {part} were changed meanwhile.") from exc
         written = Versioned(document, version)
+        catalog = current.service_overrides
         if part == "hours":
-            self._remember(principal.tenant, written, current.policies)
+            self._remember(principal.tenant, written, current.policies, catalog)
         else:
-            self._remember(principal.tenant, current.hours, written)
+            self._remember(principal.tenant, current.hours, written, catalog)
         return written
+
+    def refresh(self, tenant: str) -> None:
+        """Read the tenant's settings afresh next time (its catalog changed)."""
+        self._cache.pop(tenant, None)
 
     def forget(self) -> None:
         """Drop what this container cached: the next read goes to the table, as when cold."""

@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from chalicelib.domain import permissions, sla
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
@@ -94,6 +94,12 @@ def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+class Preparer(Protocol):
+    """Checks a new ticket against the service catalog (services.catalog.Catalog)."""
+
+    def prepare(self, principal: Principal, new: NewTicket) -> tuple[NewTicket, dict[str, Any]]: ...
+
+
 class TicketService:
     def __init__(
         self,
@@ -103,7 +109,9 @@ class TicketService:
         clock: Clock,
         idempotency_hours: int = 24,
         rules: RuleService | None = None,
+        catalog: Preparer | None = None,
     ) -> None:
+        self.catalog = catalog
         self.tickets = tickets
         self.directory = directory
         self.sla = sla
@@ -136,6 +144,8 @@ class TicketService:
             done = self.tickets.remembered(principal.tenant, claim.caller, claim.key)
             if done:
                 return self._replay(principal, done.request_hash, done.number, claim), False
+        # A service request is checked against its catalog item and completed from it.
+        new, extras = self.catalog.prepare(principal, new) if self.catalog else (new, {})
         for _ in range(_RETRIES):
             now = self.clock()
             number = self.tickets.next_number(principal.tenant)
@@ -177,6 +187,8 @@ class TicketService:
                     sla.Scope.of(ticket.service, ticket.requester.email),
                 ),
             )
+            if extras:  # e.g. on_hold while it waits for approval: clocks follow the status
+                ticket = self._run_clocks(ticket, replace(ticket, **extras), now)
             summary = _summary(ticket)
             if mail_message_id:
                 # What our acknowledgement answers, so it threads in the requester's mailbox.

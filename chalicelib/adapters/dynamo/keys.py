@@ -169,6 +169,24 @@ def sla_settings_key(tenant_id: str, part: str) -> dict[str, str]:
     return {"PK": tenant(tenant_id), "SK": f"SLA#{part}"}
 
 
+def catalog_pk(tenant_id: str) -> str:
+    """A tenant's service catalog: one partition, so one Query lists it."""
+    return f"T#{tenant_id}#SERVICES"
+
+
+def catalog_key(tenant_id: str, service_id: str) -> dict[str, str]:
+    return {"PK": catalog_pk(tenant_id), "SK": service_id}
+
+
+def problem_link_sk(incident: int) -> str:
+    """An incident linked to the problem whose partition holds this item."""
+    return f"LINK#{incident:0{_NUMBER_WIDTH}d}"
+
+
+def problem_link_prefix() -> str:
+    return "LINK#"
+
+
 def ticket_index_keys(
     tenant_id: str,
     number: int,

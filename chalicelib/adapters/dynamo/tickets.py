@@ -656,6 +656,8 @@ def ticket_item(t: Ticket) -> dict[str, Any]:
         "follow_up_of": t.follow_up_of,
         "sla": sla_item(sla) if sla else None,
         "satisfaction": satisfaction_item(t.satisfaction) if t.satisfaction else None,
+        "approval": t.approval,
+        "rca": t.rca,
         # Flat flags so that lists can filter on them.
         "sla_breached": bool(sla and sla.breached),
         "sla_warned": bool(sla and sla.warned),
@@ -696,6 +698,8 @@ def ticket_from_item(v: dict[str, Any]) -> Ticket:
         follow_up_of=v.get("follow_up_of"),
         sla=sla_from_item(v["sla"]) if v.get("sla") else None,
         satisfaction=satisfaction_from_item(v["satisfaction"]) if v.get("satisfaction") else None,
+        approval=v.get("approval"),
+        rca=v.get("rca"),
     )
 
 

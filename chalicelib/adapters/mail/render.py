@@ -40,6 +40,7 @@ TEMPLATES: tuple[str, ...] = (
     "sla_warning",
     "sla_breached",
     "attachments_refused",
+    "approval_requested",
 )
 # Mail to a tenant's admins about the tenant itself, not about a ticket.
 ADMIN_TEMPLATES: tuple[str, ...] = ("webhook_disabled",)

@@ -149,6 +149,12 @@ class TicketOut(BaseModel):
     closed_at: datetime | None
     sla: SlaOut | None = None
     satisfaction: SatisfactionOut | None = None
+    approval: dict[str, Any] | None = Field(
+        default=None,
+        description="a service request waiting for, or decided by, its approver: "
+        "{id, state: pending|approved|rejected, approver, requested_at, decided_by, "
+        "decided_at, comment}",
+    )
     # Staff only (omitted for requesters).
     assignee: str | None = None
     group: str | None = None
@@ -156,6 +162,10 @@ class TicketOut(BaseModel):
     problem: int | None = None
     tags: list[str] | None = None
     time_spent_minutes: int | None = None
+    rca: dict[str, Any] | None = Field(
+        default=None,
+        description="problems: {symptoms, root_cause, workaround, permanent_fix, known_error}",
+    )
 
 
 class TicketList(BaseModel):

@@ -41,6 +41,9 @@ def full_context(**overrides: Any) -> dict[str, Any]:
         "sla": {"clock": "first_response", "due_at": "23-11-2026 14:00"},
         "refused": [{"filename": "scan.pdf", "size": "32 MB"}],
         "limits": {"per_file": "10 MB", "per_message": "25 MB"},
+        "fields": [{"key": "model", "value": "developer"}],
+        "approve_url": "https://demo.example.com/approvals/tok-approve",
+        "reject_url": "https://demo.example.com/approvals/tok-reject",
     }
     context.update(overrides)
     return context
@@ -358,3 +361,13 @@ def test_given_the_caller_s_context_then_render_does_not_change_it():
     render("ticket_resolved", "nl", context)
 
     assert context == before
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_given_an_approval_request_then_the_approver_gets_both_links_and_the_form(locale):
+    rendered = render("approval_requested", locale, full_context())
+    for part in (rendered.text, rendered.html):
+        assert "https://demo.example.com/approvals/tok-approve" in part
+        assert "https://demo.example.com/approvals/tok-reject" in part
+        assert "model: developer" in part
+    assert "Printer on 3rd floor jams" in rendered.subject

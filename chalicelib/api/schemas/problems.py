@@ -1,0 +1,51 @@
+"""Problem management: root-cause analysis, linked incidents, resolving with them."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.tickets import Body, TicketOut
+
+RcaText = Annotated[str, StringConstraints(max_length=20_000)]
+
+
+class Rca(Strict):
+    symptoms: RcaText = ""
+    root_cause: RcaText = ""
+    workaround: RcaText = ""
+    permanent_fix: RcaText = ""
+    known_error: bool = Field(default=False, description="root cause and workaround known")
+
+
+class LinkCreate(Strict):
+    incidents: list[Annotated[int, Field(ge=1)]] = Field(
+        min_length=1, max_length=30, description="incident numbers, linked all or none"
+    )
+
+
+class LinkOut(BaseModel):
+    linked: list[int] = Field(description="newly linked; ones linked before are left out")
+
+
+class LinkedList(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class ProblemResolve(Strict):
+    message: Body | None = Field(
+        default=None, description="the public message each open incident's requester gets"
+    )
+    resolve_incidents: bool = False
+
+
+class IncidentOutcome(BaseModel):
+    resolved: list[int]
+    skipped: list[int] = Field(description="already resolved or closed, or no longer linked")
+    failed: list[int] = Field(description="not resolved this time; call again to resume")
+
+
+class ProblemResolved(BaseModel):
+    ticket: TicketOut
+    incidents: IncidentOutcome
