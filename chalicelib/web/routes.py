@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib.web import account, agent, assets, portal, survey
+from chalicelib.web import account, agent, approval, assets, portal, survey
 
 
 def blueprints() -> list[Blueprint]:
@@ -11,5 +11,6 @@ def blueprints() -> list[Blueprint]:
         account.account_bp,
         portal.portal_bp,
         survey.survey_bp,
+        approval.approval_bp,
         agent.agent_bp,
     ]

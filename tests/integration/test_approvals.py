@@ -111,3 +111,34 @@ def test_given_who_may_decide_then_the_approver_and_supervisors_do_and_others_do
     assert answer.status_code == 200 and answer.json_body["approval"]["state"] == "approved"
     plain = api.create_ticket()["number"]
     problem(decide(api, plain, SUPERVISOR, "approve"), 409)  # nothing to approve
+
+
+# --- the page behind the mailed links ------------------------------------------------------
+
+
+def test_given_the_reject_link_then_its_page_asks_why_and_decides_once(api, aws_env):
+    from tests.integration.test_web_portal import Browser, html
+
+    room = Mailroom(aws_env)
+    number = waiting(api)["number"]
+    room.settle()
+    (mail,) = [m for m in room.sent_to(MANAGER) if "Laptop for Fatma" in str(m["Subject"])]
+    link = f"/approvals/{links_in(mail)['reject']}"
+    visitor = Browser(api.client)
+    en = {"Accept-Language": "en"}
+
+    shown = visitor.get(link, **en)
+    assert shown.status_code == 200 and "Reject this request" in html(shown)
+    assert api.call("GET", f"/v1/tickets/{number}", as_=AGENT).json_body["status"] == "on_hold"
+    assert visitor.post(link, {"comment": "  "}, **en).status_code == 422
+    assert visitor.post(link, {"comment": "No budget"}, csrf=False, **en).status_code == 403
+    visitor.get(link, **en)
+
+    done = visitor.post(link, {"comment": "No budget until January."}, **en)
+
+    assert done.status_code == 200 and "requester is told why" in html(done)
+    ticket = api.call("GET", f"/v1/tickets/{number}", as_=AGENT).json_body
+    assert ticket["status"] == "resolved" and ticket["approval"]["state"] == "rejected"
+    again = visitor.get(link, **en)
+    assert "decided already" in html(again) and 'name="comment"' not in html(again)
+    assert Browser(api.client).get("/approvals/nope", **en).status_code == 404
