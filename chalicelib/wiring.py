@@ -24,6 +24,7 @@ from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
     from chalicelib.services.inbound_mail import InboundMail
+    from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.notify import Notifications
 
@@ -117,6 +118,22 @@ def attachment_service() -> AttachmentService:
     return AttachmentService(ticket_service(), files)
 
 
+@cache
+def macro_service() -> "MacroService":
+    from chalicelib.adapters.dynamo.macros import DynamoMacros
+    from chalicelib.services.macros import MacroService
+
+    settings = get_settings()
+    return MacroService(
+        DynamoMacros(settings.table_name),
+        ticket_service(),
+        DynamoPeople(),
+        tenants(),
+        clock=utc_now,
+        portal_url=settings.portal_url,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -129,5 +146,6 @@ def reset() -> None:
         mail_feedback,
         notifications,
         attachment_service,
+        macro_service,
     ):
         factory.cache_clear()

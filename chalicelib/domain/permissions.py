@@ -21,6 +21,11 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    USE_MACROS = "use_macros"  # list and render macros, keep personal ones
+    MANAGE_SHARED_MACROS = "manage_shared_macros"
+    READ_ANNOUNCEMENTS = "read_announcements"
+    READ_PAST_ANNOUNCEMENTS = "read_past_announcements"
+    WRITE_ANNOUNCEMENTS = "write_announcements"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,6 +41,11 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.USE_MACROS: Role.AGENT,
+    Action.MANAGE_SHARED_MACROS: Role.SUPERVISOR,
+    Action.READ_ANNOUNCEMENTS: Role.REQUESTER,
+    Action.READ_PAST_ANNOUNCEMENTS: Role.SUPERVISOR,
+    Action.WRITE_ANNOUNCEMENTS: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.
