@@ -23,6 +23,7 @@ from chalicelib.services.tickets import TicketService
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.inbound_mail import InboundMail
     from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
@@ -134,6 +135,16 @@ def macro_service() -> "MacroService":
     )
 
 
+@cache
+def announcement_service() -> "AnnouncementService":
+    from chalicelib.adapters.dynamo.announcements import DynamoAnnouncements
+    from chalicelib.services.announcements import AnnouncementService
+
+    return AnnouncementService(
+        DynamoAnnouncements(get_settings().table_name), tenants(), clock=utc_now
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -147,5 +158,6 @@ def reset() -> None:
         notifications,
         attachment_service,
         macro_service,
+        announcement_service,
     ):
         factory.cache_clear()

@@ -2,7 +2,18 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import attachments, auth, gdpr, identity, macros, meta, sla, tenants, tickets
+from chalicelib.api import (
+    announcements,
+    attachments,
+    auth,
+    gdpr,
+    identity,
+    macros,
+    meta,
+    sla,
+    tenants,
+    tickets,
+)
 from chalicelib.api.openapi import Operation
 
 
@@ -18,6 +29,7 @@ def blueprints() -> list[Blueprint]:
         tenants.tenants_bp,
         gdpr.gdpr_bp,
         macros.macros_bp,
+        announcements.announcements_bp,
     ]
 
 
@@ -31,4 +43,5 @@ def all_operations() -> list[Operation]:
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,
         *macros.OPERATIONS,
+        *announcements.OPERATIONS,
     ]
