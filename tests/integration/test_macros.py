@@ -226,3 +226,29 @@ def test_given_many_macros_when_paging_then_every_one_comes_once_in_name_order(a
             break
     assert seen == sorted([f"mine {i}" for i in range(5)] + [f"shared {i}" for i in range(5)])
     assert api.call("GET", "/v1/macros?cursor=garbage", as_=AGENT).status_code == 422
+
+
+def test_given_colleagues_with_many_personal_macros_then_a_page_reads_only_two_bounded_queries(
+    api,
+):
+    from chalicelib.adapters.aws import client
+
+    for i in range(12):
+        assert make(api, AGENT2, f"theirs {i:02d}").status_code == 201
+    for i in range(3):
+        assert make(api, AGENT, f"mine {i}").status_code == 201
+    assert make(api, SUPERVISOR, "shared", scope="shared").status_code == 201
+    scanned: list[int] = []
+
+    def note(http_response, parsed, model, **_):
+        if model.name == "Query":
+            scanned.append(parsed.get("ScannedCount", 0))
+
+    db = client("dynamodb")
+    db.meta.events.register("after-call.dynamodb.Query", note)
+    try:
+        page = api.call("GET", "/v1/macros?limit=2", as_=AGENT).json_body
+    finally:
+        db.meta.events.unregister("after-call.dynamodb.Query", note)
+    assert [m["name"] for m in page["items"]] == ["mine 0", "mine 1"]
+    assert len(scanned) == 2 and max(scanned) <= 3

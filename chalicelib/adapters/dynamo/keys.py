@@ -204,7 +204,6 @@ def ticket_index_keys(
 # and `…#ANNOUNCEMENTS` never equal `…#STATUS#…` or `…#TICKETS`.
 GSI_MACROS = "GSI1"  # a tenant's shared macros, and each person's own, by name
 GSI_ANNOUNCEMENTS = "GSI1"  # a tenant's announcements by the moment they end
-GSI_REQUESTERS = "GSI5"  # a tenant's requester profiles (sparse: staff profiles have none)
 
 
 def macro_key(tenant_id: str, macro_id: str) -> dict[str, str]:
@@ -248,12 +247,3 @@ def announcement_index_keys(tenant_id: str, announcement_id: str, ends_at: str) 
         f"{GSI_ANNOUNCEMENTS}PK": announcements_pk(tenant_id),
         f"{GSI_ANNOUNCEMENTS}SK": announcement_sort(ends_at, announcement_id),
     }
-
-
-def requesters_pk(tenant_id: str) -> str:
-    return f"T#{tenant_id}#REQUESTERS"
-
-
-def requester_index_keys(tenant_id: str, email: str) -> dict[str, str]:
-    """On a requester's profile item: lists a tenant's requesters without a Scan."""
-    return {f"{GSI_REQUESTERS}PK": requesters_pk(tenant_id), f"{GSI_REQUESTERS}SK": email.lower()}
