@@ -162,3 +162,27 @@ def test_given_mail_requesters_when_announcing_then_422_until_mailing_exists(api
         assert answer.status_code == 422
         assert answer.json_body["errors"][0]["field"] == "mail_requesters"
         assert titles(api.call("GET", "/v1/announcements", as_=REQUESTER)) == []
+
+
+def test_given_announcements_that_are_over_then_a_reader_query_never_reads_them(api):
+    from chalicelib.adapters.aws import client
+
+    with at(NOON):
+        for i in range(4):
+            announce(api, start=timedelta(0), end=timedelta(minutes=10 + i), title=f"old {i}")
+    with at(NOON + timedelta(hours=1)):
+        api.sign_out_everyone()
+        announce(api, start=timedelta(0), end=timedelta(hours=2), title="now")
+        scanned: list[int] = []
+
+        def note(http_response, parsed, model, **_):
+            if model.name == "Query":
+                scanned.append(parsed.get("ScannedCount", 0))
+
+        db = client("dynamodb")
+        db.meta.events.register("after-call.dynamodb.Query", note)
+        try:
+            assert titles(api.call("GET", "/v1/announcements?tenant=demo")) == ["now"]
+        finally:
+            db.meta.events.unregister("after-call.dynamodb.Query", note)
+        assert scanned == [1]
