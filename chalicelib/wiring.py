@@ -33,7 +33,9 @@ from chalicelib.services.workspace import Workspace
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
+    from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.inbound_mail import InboundMail
+    from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.notify import Notifications
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
@@ -225,6 +227,32 @@ def approval_service() -> ApprovalService:
     return ApprovalService(ticket_service().tickets, tenants(), sla_settings(), clock=utc_now)
 
 
+@cache
+def macro_service() -> "MacroService":
+    from chalicelib.adapters.dynamo.macros import DynamoMacros
+    from chalicelib.services.macros import MacroService
+
+    settings = get_settings()
+    return MacroService(
+        DynamoMacros(settings.table_name),
+        ticket_service(),
+        DynamoPeople(),
+        tenants(),
+        clock=utc_now,
+        portal_url=settings.portal_url,
+    )
+
+
+@cache
+def announcement_service() -> "AnnouncementService":
+    from chalicelib.adapters.dynamo.announcements import DynamoAnnouncements
+    from chalicelib.services.announcements import AnnouncementService
+
+    return AnnouncementService(
+        DynamoAnnouncements(get_settings().table_name), tenants(), clock=utc_now
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -246,5 +274,7 @@ def reset() -> None:
         catalog,
         problem_service,
         approval_service,
+        macro_service,
+        announcement_service,
     ):
         factory.cache_clear()

@@ -85,6 +85,7 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
     logins = seed_people(password or demo_password())
     _seed_catalog()
     _seed_tickets()
+    _seed_macros_and_announcement()
     return logins
 
 
@@ -389,3 +390,70 @@ def _seed_tickets() -> None:
                 service.escalate(actor, ticket.number, 2, value, "Firewallregels nakijken")
             elif action == "status":
                 service.update(actor, ticket.number, {"status": Status(value)}, current.version)
+
+
+DEMO_MACROS = (
+    (
+        "Meer informatie nodig",
+        {
+            "nl": "Beste {{requester_name}},\n\nOm melding #{{ticket_number}} op te lossen hebben "
+            "we wat meer informatie nodig. Wil je op {{portal_link}} aanvullen wat je ziet en "
+            "sinds wanneer?\n\nMet vriendelijke groet,\n{{agent_name}}",
+            "en": "Dear {{requester_name}},\n\nTo solve ticket #{{ticket_number}} we need a "
+            "little more information. Could you add what you see, and since when, at "
+            "{{portal_link}}?\n\nKind regards,\n{{agent_name}}",
+        },
+        {"status": "pending"},
+    ),
+    (
+        "Opgelost na herstart",
+        {
+            "nl": "Beste {{requester_name}},\n\nNa een herstart werkt het weer. Mocht het "
+            "opnieuw gebeuren, reageer dan op deze melding: {{portal_link}}\n\n{{agent_name}}",
+            "en": "Dear {{requester_name}},\n\nIt works again after a restart. Should it happen "
+            "again, reply to this ticket: {{portal_link}}\n\n{{agent_name}}",
+        },
+        {"status": "resolved"},
+    ),
+)
+DEMO_ANNOUNCEMENT_DAYS = 14
+
+
+def _seed_macros_and_announcement() -> None:
+    """Two shared macros and one current announcement for the demo tenant, made through the
+    services a supervisor's requests use; a second seed finds them and adds nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.domain.announcements import Kind
+    from chalicelib.domain.macros import Scope
+    from chalicelib.domain.principal import Principal, Role
+    from chalicelib.services.announcements import AnnouncementFields
+    from chalicelib.services.macros import MacroFields
+    from chalicelib.wiring import announcement_service, macro_service
+
+    email = "supervisor@demo.example.com"
+    supervisor = Principal("demo", Role.SUPERVISOR, "user", email, "Lotte Smit", email, "nl")
+    macros = macro_service()
+    existing = {m.name for m in macros.list_for(supervisor, 100).items}
+    for name, body, actions in DEMO_MACROS:
+        if name not in existing:
+            macros.create(supervisor, MacroFields(name, body, Scope.SHARED, actions))
+    announcements = announcement_service()
+    if announcements.list_for(supervisor, limit=1).items:
+        return
+    now = datetime.now(UTC)
+    announcements.create(
+        supervisor,
+        AnnouncementFields(
+            title={"nl": "Nieuwe VPN-client", "en": "New VPN client"},
+            body={
+                "nl": "Vanaf deze week gebruiken we een nieuwe VPN-client. Werkt je verbinding "
+                'niet? Zoek in de kennisbank op "VPN" of maak een melding aan.',
+                "en": "From this week on we use a new VPN client. Connection not working? "
+                'Search the knowledge base for "VPN" or file a ticket.',
+            },
+            kind=Kind.INFO,
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(days=DEMO_ANNOUNCEMENT_DAYS),
+        ),
+    )

@@ -3,12 +3,14 @@
 from chalice import Blueprint
 
 from chalicelib.api import (
+    announcements,
     approvals,
     attachments,
     auth,
     catalog,
     gdpr,
     identity,
+    macros,
     meta,
     problems,
     rules,
@@ -36,6 +38,8 @@ def blueprints() -> list[Blueprint]:
         catalog.catalog_bp,
         problems.problems_bp,
         approvals.approvals_bp,
+        macros.macros_bp,
+        announcements.announcements_bp,
     ]
 
 
@@ -53,4 +57,6 @@ def all_operations() -> list[Operation]:
         *catalog.OPERATIONS,
         *problems.OPERATIONS,
         *approvals.OPERATIONS,
+        *macros.OPERATIONS,
+        *announcements.OPERATIONS,
     ]

@@ -30,6 +30,11 @@ class Action(StrEnum):
     MANAGE_CATALOG = "manage_catalog"
     WORK_PROBLEMS = "work_problems"  # root-cause analysis, linking incidents, mass resolution
     DECIDE_ANY_APPROVAL = "decide_any_approval"  # besides the approver the service names
+    USE_MACROS = "use_macros"  # list and render macros, keep personal ones
+    MANAGE_SHARED_MACROS = "manage_shared_macros"
+    READ_ANNOUNCEMENTS = "read_announcements"
+    READ_PAST_ANNOUNCEMENTS = "read_past_announcements"
+    WRITE_ANNOUNCEMENTS = "write_announcements"
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -54,6 +59,11 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.MANAGE_CATALOG: Role.ADMIN,
     Action.WORK_PROBLEMS: Role.AGENT,
     Action.DECIDE_ANY_APPROVAL: Role.SUPERVISOR,
+    Action.USE_MACROS: Role.AGENT,
+    Action.MANAGE_SHARED_MACROS: Role.SUPERVISOR,
+    Action.READ_ANNOUNCEMENTS: Role.REQUESTER,
+    Action.READ_PAST_ANNOUNCEMENTS: Role.SUPERVISOR,
+    Action.WRITE_ANNOUNCEMENTS: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -7,12 +7,13 @@ API would give, as a friendly 403 page. A page costs one Lambda invocation and a
 DynamoDB calls: docs/web.md counts them.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from chalicelib.domain.macros import Macro
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import (
     Channel,
@@ -28,7 +29,7 @@ from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
 from chalicelib.web import agent_forms, forms, labels
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import ticket_service, workspace
+from chalicelib.wiring import macro_service, ticket_service, workspace
 
 agent_bp = Blueprint(__name__)
 
@@ -45,24 +46,13 @@ FORM_ALREADY_USED = N_(
 )
 
 
-@dataclass(frozen=True)
-class ReplyTemplate:
-    """A response template (macro) offered in the reply box."""
-
-    id: str
-    name: str
-    body: str
+# The reply box offers this many of the agent's macros (shared and their own, by name).
+TEMPLATES_OFFERED = 100
 
 
-def reply_templates(principal: Principal, locale: str) -> list[ReplyTemplate]:
-    """SEAM for the macros of /v1/macros (built in parallel): the templates this agent may
-    use, in this language, with their placeholders already filled in for the ticket.
-
-    Until the macro service is wired here there are none, and the reply box shows no
-    template picker at all. The ticket page and the `apply_template` action of the reply
-    form already use whatever this returns.
-    """
-    return []
+def reply_templates(principal: Principal) -> list[Macro]:
+    """The response templates (macros) this agent may use; filled in only when chosen."""
+    return macro_service().list_for(principal, TEMPLATES_OFFERED).items
 
 
 def _number(raw: str) -> int:
@@ -154,15 +144,9 @@ def add_message(current: Page, number: str) -> Response:
     ticket_number = _number(number)
     values = current.form()
     if values.get("action") == "apply_template":
-        chosen = next(
-            (
-                t
-                for t in reply_templates(current.user, current.locale)
-                if t.id == values.get("template")
-            ),
-            None,
-        )
-        body = chosen.body if chosen else values.get("body", "")
+        # The macro in the requester's language with its placeholders filled in, as a
+        # draft the agent reads and edits before sending.
+        body = macro_service().render(current.user, values.get("template", ""), ticket_number)
         draft = forms.Form({"body": body, "visibility": values.get("visibility", "public")})
         return _show(current, ticket_number, message_form=draft)
     form = agent_forms.message(values)
@@ -318,7 +302,7 @@ def _show(
         escalation_form=escalation_form or forms.Form({"tier": "", "group": "", "reason": ""}),
         time_form=time_form or forms.Form({"minutes": "", "note": ""}),
         conflict=conflict,
-        templates=reply_templates(current.user, current.locale),
+        templates=reply_templates(current.user),
         moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)],
         priorities=tuple(Priority),
         types=tuple(TicketType),

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import Channel, Level, Rating, Status, TicketType, Visibility
 from chalicelib.services.ports import TicketFilter
-from chalicelib.web import forms, knowledge, labels
+from chalicelib.web import forms, knowledge, labels, notices
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
 from chalicelib.wiring import ticket_service
@@ -49,6 +49,7 @@ def home(current: Page) -> Response:
         badges=badges,
         next_cursor=tickets.next_cursor,
         paged=cursor is not None,
+        announcements=notices.for_page(current.user, current.locale),
     )
 
 

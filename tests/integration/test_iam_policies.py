@@ -141,8 +141,31 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, aws_env, calls, pa
     assert api.call("POST", f"{admin_hooks}/{hook}/redeliver", as_=admin,
                     body={"delivery": delivery}).status_code == 202  # fmt: skip
     assert api.call("DELETE", f"{admin_hooks}/{hook}", as_=admin).status_code == 204
+    _use_macros_and_announcements(api, number)
     # The authorizer runs inside each request; its own calls are checked alone below.
     assert_allowed(packaged, calls.seen, "APIHandler", "Bearer")
+
+
+def _use_macros_and_announcements(api: Any, number: int) -> None:
+    supervisor = "supervisor@demo.example.com"
+    macro = {"name": "Thanks", "body": {"en": "Thanks {{requester_name}}"}, "scope": "shared"}
+    made = api.call("POST", "/v1/macros", as_=supervisor, body=macro).json_body
+    path = f"/v1/macros/{made['id']}"
+    assert api.call("GET", "/v1/macros", as_=AGENT).status_code == 200
+    answer = api.call("POST", f"{path}/render", as_=AGENT, body={"ticket": number})
+    assert answer.status_code == 200
+    assert api.call("PUT", path, as_=supervisor, body=macro, headers={"If-Match": '"1"'}
+                    ).status_code == 200  # fmt: skip
+    assert api.call("DELETE", path, as_=supervisor).status_code == 204
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=1)
+    notice = {"title": {"en": "Maintenance"}, "body": {"en": "Tonight"},
+              "starts_at": now.isoformat(), "ends_at": later.isoformat()}  # fmt: skip
+    made = api.call("POST", "/v1/announcements", as_=supervisor, body=notice).json_body
+    assert api.call("GET", "/v1/announcements?tenant=demo").status_code == 200
+    assert api.call("GET", "/v1/announcements?include=past", as_=supervisor).status_code == 200
+    assert api.call("DELETE", f"/v1/announcements/{made['id']}", as_=supervisor
+                    ).status_code == 204  # fmt: skip
 
 
 def test_given_the_authorizer_then_an_api_key_lookup_is_its_only_call(api, calls, packaged):  # noqa: F811

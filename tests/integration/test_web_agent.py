@@ -410,14 +410,34 @@ def test_given_a_form_without_csrf_token_then_403_and_nothing_changes(api: Api, 
     assert api.call("GET", f"/v1/tickets/{number}/messages", as_=AGENT).json_body["items"] == []
 
 
-def test_given_the_reply_box_then_no_response_templates_are_offered_until_macros_exist(
+def test_given_macros_then_the_reply_box_offers_mine_and_shared_and_fills_one_in(
     api: Api, agent: Browser
 ):
     number = file(api)
+    body = {
+        "nl": "Hoi {{requester_name}}, ticket {{ticket_number}} is bekeken.",
+        "en": "Hi {{requester_name}}, ticket {{ticket_number}} has been looked at.",
+    }
+    shared = api.call(
+        "POST",
+        "/v1/macros",
+        as_="supervisor@demo.example.com",
+        body={"name": "Looked at", "body": body, "scope": "shared"},
+    ).json_body
+    api.call("POST", "/v1/macros", as_="agent2@demo.example.com",
+             body={"name": "Daan's own", "body": {"en": "Mine"}})  # fmt: skip
 
     page = html(agent.get(f"/agent/tickets/{number}"))
+    assert 'name="template"' in page and "Looked at" in page and "Daan" not in page
+    answer = agent.post(
+        f"/agent/tickets/{number}/message",
+        {"action": "apply_template", "template": shared["id"], "body": ""},
+    )
 
-    assert 'name="template"' not in page
+    # The demo requester reads Dutch: the draft is theirs, filled in, and nothing is sent.
+    assert answer.status_code == 200
+    assert f"Hoi Sanne de Vries, ticket {number} is bekeken." in html(answer)
+    assert api.call("GET", f"/v1/tickets/{number}/messages", as_=AGENT).json_body["items"] == []
 
 
 # --- phone and chat -------------------------------------------------------------------

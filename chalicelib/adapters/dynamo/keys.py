@@ -257,3 +257,54 @@ def deliveries_pk(tenant_id: str, webhook_id: str) -> str:
 def delivery_key(tenant_id: str, webhook_id: str, event_id: str) -> dict[str, str]:
     """One delivery of one event to one webhook; event ids are ULIDs, so newest sorts last."""
     return {"PK": deliveries_pk(tenant_id, webhook_id), "SK": f"DLV#{event_id}"}
+
+
+# --- response templates (macros) and announcements -----------------------------------------
+# Both live in an item of their own (read, replaced and deleted by id with one call) and are
+# listed through an overloaded GSI whose partitions cannot meet the ticket ones: `…#MACROS…`
+# and `…#ANNOUNCEMENTS` never equal `…#STATUS#…` or `…#TICKETS`.
+GSI_MACROS = "GSI1"  # a tenant's shared macros, and each person's own, by name
+GSI_ANNOUNCEMENTS = "GSI1"  # a tenant's announcements by the moment they end
+
+
+def macro_key(tenant_id: str, macro_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#MACRO#{macro_id}", "SK": "MACRO"}
+
+
+def shared_macros_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#MACROS#SHARED"
+
+
+def personal_macros_pk(tenant_id: str, owner: str) -> str:
+    return f"T#{tenant_id}#MACROS#OWNER#{owner.lower()}"
+
+
+def macro_sort(name: str, macro_id: str) -> str:
+    """Case-blind name order; the id keeps two macros of one name apart."""
+    return f"{name.casefold()}#{macro_id}"
+
+
+def macro_index_keys(tenant_id: str, macro_id: str, name: str, owner: str | None) -> dict[str, str]:
+    """A shared macro (no owner) is listed for the whole tenant, a personal one for its owner."""
+    pk = personal_macros_pk(tenant_id, owner) if owner else shared_macros_pk(tenant_id)
+    return {f"{GSI_MACROS}PK": pk, f"{GSI_MACROS}SK": macro_sort(name, macro_id)}
+
+
+def announcement_key(tenant_id: str, announcement_id: str) -> dict[str, str]:
+    return {"PK": f"T#{tenant_id}#ANNOUNCEMENT#{announcement_id}", "SK": "ANNOUNCEMENT"}
+
+
+def announcements_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#ANNOUNCEMENTS"
+
+
+def announcement_sort(ends_at: str, announcement_id: str) -> str:
+    """Sorted by end: `SK >= <now>` skips every announcement that is over."""
+    return f"{ends_at}#{announcement_id}"
+
+
+def announcement_index_keys(tenant_id: str, announcement_id: str, ends_at: str) -> dict[str, str]:
+    return {
+        f"{GSI_ANNOUNCEMENTS}PK": announcements_pk(tenant_id),
+        f"{GSI_ANNOUNCEMENTS}SK": announcement_sort(ends_at, announcement_id),
+    }
