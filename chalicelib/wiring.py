@@ -25,6 +25,7 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:
     from chalicelib.services.inbound_mail import InboundMail
     from chalicelib.services.mail_feedback import MailFeedback
+    from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
     from chalicelib.services.notify import Notifications
 
 
@@ -117,6 +118,32 @@ def attachment_service() -> AttachmentService:
     return AttachmentService(ticket_service(), files)
 
 
+# Report metrics (docs/metrics.md): counted by the stream consumer, read by the report.
+
+
+@cache
+def timezones() -> "Timezones":
+    from chalicelib.services.metrics import Timezones
+
+    return Timezones(tenants().get)
+
+
+@cache
+def metrics_recorder() -> "MetricsRecorder":
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics import MetricsRecorder
+
+    return MetricsRecorder(DynamoMetrics(get_settings().table_name), sla_settings(), timezones())
+
+
+@cache
+def reports() -> "Reports":
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics import Reports
+
+    return Reports(DynamoMetrics(get_settings().table_name), timezones())
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -129,5 +156,8 @@ def reset() -> None:
         mail_feedback,
         notifications,
         attachment_service,
+        timezones,
+        metrics_recorder,
+        reports,
     ):
         factory.cache_clear()

@@ -2,7 +2,17 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import attachments, auth, gdpr, identity, meta, sla, tenants, tickets
+from chalicelib.api import (
+    attachments,
+    auth,
+    gdpr,
+    identity,
+    meta,
+    reports,
+    sla,
+    tenants,
+    tickets,
+)
 from chalicelib.api.openapi import Operation
 
 
@@ -17,6 +27,7 @@ def blueprints() -> list[Blueprint]:
         sla.sla_bp,
         tenants.tenants_bp,
         gdpr.gdpr_bp,
+        reports.reports_bp,
     ]
 
 
@@ -29,4 +40,5 @@ def all_operations() -> list[Operation]:
         *sla.OPERATIONS,
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,
+        *reports.OPERATIONS,
     ]

@@ -21,6 +21,7 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    READ_REPORTS = "read_reports"  # metrics of the whole helpdesk, per group and per agent
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,6 +37,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.READ_REPORTS: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.
