@@ -214,7 +214,14 @@ def _message(
     if not facts["responded"]:
         facts["responded"] = True
         taken = minutes(_at(facts["created_at"]), _at(event["occurred_at"]))
-        change.add(facts["slices"], day, f"{FIRST_RESPONSE}{taken}")
+        _time(change, facts["slices"], day, FIRST_RESPONSE, taken)
+
+
+def _time(change: Change, slices: Slices, day: str, prefix: str, taken: int) -> None:
+    """A duration: its count and sum (for means everywhere) and its value (for percentiles)."""
+    change.add(slices, day, f"{prefix}{taken}")
+    change.add(slices, day, f"{prefix}n")
+    change.add(slices, day, f"{prefix}sum", taken)
 
 
 def _status(
@@ -232,7 +239,7 @@ def _status(
         facts["resolutions"] += 1
         change.add(slices, day, "resolved")
         taken = minutes(_at(facts["created_at"]), _at(event["occurred_at"]))
-        change.add(slices, day, f"{RESOLUTION}{taken}")
+        _time(change, slices, day, RESOLUTION, taken)
         change.add(slices, day, "handle_minutes", facts["logged"])
         facts["logged"] = 0
         first = facts["resolutions"] == 1
@@ -286,9 +293,24 @@ def merge(days: Iterable[Mapping[str, int]]) -> Counter[str]:
     return total
 
 
+def is_value(name: str) -> bool:
+    """A value → count entry of a distribution (`frt_34`), as opposed to a plain counter."""
+    return name.startswith((FIRST_RESPONSE, RESOLUTION)) and name[4:].isdigit()
+
+
+def split(deltas: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Plain counters, and distribution entries: stored apart, so that breakdowns read only
+    the small plain items, and only the one slice asked for reads its distributions."""
+    plain = {k: v for k, v in deltas.items() if not is_value(k)}
+    values = {k: v for k, v in deltas.items() if is_value(k)}
+    return plain, values
+
+
 def distribution(counters: Mapping[str, int], prefix: str) -> dict[int, int]:
     return {
-        int(name[len(prefix) :]): n for name, n in counters.items() if name.startswith(prefix) and n
+        int(name[len(prefix) :]): n
+        for name, n in counters.items()
+        if name.startswith(prefix) and name[len(prefix) :].isdigit() and n
     }
 
 
@@ -306,9 +328,15 @@ def percentile(values: Mapping[int, int], fraction: float) -> int | None:
     raise AssertionError("unreachable: rank ≤ n")
 
 
-def spread(values: Mapping[int, int]) -> dict[str, float | int | None]:
-    n = sum(values.values())
-    mean = round(sum(v * c for v, c in values.items()) / n, 1) if n else None
+def spread(
+    counters: Mapping[str, int], prefix: str, percentiles: bool = True
+) -> dict[str, float | int | None]:
+    """Mean from the count and sum; median and p90 from the value map, when it was read."""
+    n, total = counters.get(f"{prefix}n", 0), counters.get(f"{prefix}sum", 0)
+    mean = round(total / n, 1) if n else None
+    if not percentiles:
+        return {"mean": mean, "median": None, "p90": None}
+    values = distribution(counters, prefix)
     return {"mean": mean, "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
 
 
@@ -316,7 +344,9 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def figures(counters: Mapping[str, int], backlog_end: int) -> dict[str, Any]:
+def figures(
+    counters: Mapping[str, int], backlog_end: int, percentiles: bool = True
+) -> dict[str, Any]:
     """Every figure of the contract from the summed counters of a range."""
     c = Counter(counters)
     good, bad = c["csat_good"], c["csat_bad"]
@@ -329,8 +359,8 @@ def figures(counters: Mapping[str, int], backlog_end: int) -> dict[str, Any]:
         "fcr_rate": rate(c["fcr"], c["resolved"]),
         "reopen_rate": rate(c["reopened"], c["resolved"]),
         "escalation_rate": rate(c["escalated"], c["created"]),
-        "first_response_minutes": spread(distribution(c, FIRST_RESPONSE)),
-        "resolution_minutes": spread(distribution(c, RESOLUTION)),
+        "first_response_minutes": spread(c, FIRST_RESPONSE, percentiles),
+        "resolution_minutes": spread(c, RESOLUTION, percentiles),
         "sla_compliance": {
             "first_response": rate(c["sla_fr_ok"], c["sla_fr_met"]),
             "resolution": rate(c["sla_res_ok"], c["sla_res_met"]),
@@ -364,12 +394,13 @@ class SliceDays:
         first, last = start.isoformat(), end.isoformat()
         return merge(c for d, c in self.days.items() if first <= d <= last)
 
-    def figures(self, start: date, end: date) -> dict[str, Any]:
-        return figures(self._merged(start, end), self.backlog_at_end_of(end.isoformat()))
+    def figures(self, start: date, end: date, percentiles: bool = True) -> dict[str, Any]:
+        merged = self._merged(start, end)
+        return figures(merged, self.backlog_at_end_of(end.isoformat()), percentiles)
 
     def shows_in(self, start: date, end: date) -> bool:
         """Whether the slice has anything to report for the range: a figure that landed in
         it (tickets merely passing through do not count), or open tickets at its end."""
         merged = self._merged(start, end)
-        landed = any(v for name, v in merged.items() if name != "backlog")
+        landed = any(v for k, v in merged.items() if k != "backlog" and not is_value(k))
         return landed or self.backlog_at_end_of(end.isoformat()) != 0

@@ -126,7 +126,9 @@ class Reports:
         tenant = principal.tenant
         since = query.start.isoformat()
         dimension, value = query.filter or (metrics.ALL, metrics.NONE)
-        rows = self.store.slices(tenant, dimension, since).get(value, SliceRows({}, 0))
+        rows = self.store.slices(tenant, dimension, since, values=value).get(
+            value, SliceRows({}, 0)
+        )
         chosen = _slice(rows)
         report: dict[str, Any] = {
             "from": query.start.isoformat(),
@@ -144,7 +146,8 @@ class Reports:
                 for each, stored in self.store.slices(tenant, name, since).items():
                     rows = _slice(stored)
                     if rows.shows_in(query.start, query.end):
-                        figures = rows.figures(query.start, query.end)
+                        # Means only: medians of every agent would read every value map.
+                        figures = rows.figures(query.start, query.end, percentiles=False)
                         by[name][each] = {k: v for k, v in figures.items() if k != "deflections"}
         report["by"] = by
         report["daily"] = [

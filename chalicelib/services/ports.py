@@ -173,6 +173,9 @@ class MetricsStore(Protocol):
         been counted already. Raises FactsChanged when the facts moved meanwhile."""
         ...
 
-    def slices(self, tenant: str, dimension: str, since: str) -> dict[str, SliceRows]:
-        """Every value of `dimension`: its days from `since` on, and its open total."""
+    def slices(
+        self, tenant: str, dimension: str, since: str, values: str | None = None
+    ) -> dict[str, SliceRows]:
+        """Every value of `dimension`: its days from `since` on, and its open total; with
+        `values`, that value's distribution entries too (for medians and p90)."""
         ...

@@ -522,6 +522,9 @@ def brute_report(
             for each in sorted(values):
                 figures = brute_figures(histories, first, last, d, each)
                 if figures.pop("shown"):
+                    # Breakdowns give means only (docs/metrics.md).
+                    for name in ("first_response_minutes", "resolution_minutes"):
+                        figures[name].update(median=None, p90=None)
                     by[d][each] = figures
     expected["by"] = by
     daily = []

@@ -153,10 +153,22 @@ def test_given_a_value_count_map_then_percentiles_are_nearest_rank(values, media
 
 
 def test_given_days_then_merged_maps_give_the_same_figures_as_one_list():
-    days = [Counter({"frt_10": 2, "frt_30": 1}), Counter({"frt_10": 1, "frt_90": 1})]
-    spread = metrics.spread(metrics.distribution(metrics.merge(days), "frt_"))
+    days = [Counter({"frt_10": 2, "frt_30": 1, "frt_n": 3, "frt_sum": 50}),
+            Counter({"frt_10": 1, "frt_90": 1, "frt_n": 2, "frt_sum": 100})]  # fmt: skip
+    merged = metrics.merge(days)
     values = sorted([10, 10, 30, 10, 90])
-    assert spread == {"mean": round(sum(values) / 5, 1), "median": 10, "p90": 90}
+    assert metrics.spread(merged, "frt_") == {"mean": 30.0, "median": 10, "p90": 90}
+    assert sum(values) / len(values) == 30.0
+    # Breakdowns read no value maps: the mean still comes from the count and the sum.
+    plain, _ = metrics.split(merged)
+    assert metrics.spread(plain, "frt_", percentiles=False) == {
+        "mean": 30.0, "median": None, "p90": None}  # fmt: skip
+
+
+def test_given_deltas_then_value_entries_are_split_from_the_counters():
+    plain, values = metrics.split({"created": 1, "frt_34": 1, "frt_n": 1, "frt_sum": 34})
+    assert plain == {"created": 1, "frt_n": 1, "frt_sum": 34}
+    assert values == {"frt_34": 1}
 
 
 def test_given_no_denominator_then_rates_are_null():

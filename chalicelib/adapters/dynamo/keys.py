@@ -229,3 +229,13 @@ STATS_OPEN_PREFIX = "OPEN#"
 def stats_open_key(tenant_id: str, dimension: str, value: str) -> dict[str, str]:
     """A slice's number of open tickets now; sorts after every day ('O' > '9')."""
     return {"PK": stats_pk(tenant_id, dimension), "SK": f"{STATS_OPEN_PREFIX}{value}"}
+
+
+def stats_values_key(tenant_id: str, dimension: str, value: str, day: str) -> dict[str, str]:
+    """One day's distribution entries (`frt_34`: count) of one slice, apart from its counters:
+    only the slice a report is about reads them, so its value comes first in the key."""
+    return {"PK": stats_values_pk(tenant_id, dimension), "SK": f"{value}#{day}"}
+
+
+def stats_values_pk(tenant_id: str, dimension: str) -> str:
+    return f"T#{tenant_id}#STATVALUES#{dimension}"

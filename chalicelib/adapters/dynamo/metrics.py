@@ -1,11 +1,13 @@
 """Report counters and per-ticket facts (docs/metrics.md, docs/data-model.md)."""
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
+from chalicelib.domain import metrics
 from chalicelib.services.ports import FactsChanged, SliceRows, StoredFacts
 from chalicelib.settings import get_settings
 
@@ -78,7 +80,12 @@ class DynamoMetrics:
             }
             items.append({"Put": {"TableName": self.table, "Item": to_item(item), **condition}})
         for (dimension, value, day), deltas in counts.items():
-            items.append(self._add(keys.stats_day_key(tenant, dimension, value, day), deltas))
+            plain, values = metrics.split(deltas)
+            if plain:
+                items.append(self._add(keys.stats_day_key(tenant, dimension, value, day), plain))
+            if values:
+                key = keys.stats_values_key(tenant, dimension, value, day)
+                items.append(self._add(key, values))
         for (dimension, value), delta in open_moves.items():
             items.append(self._add(keys.stats_open_key(tenant, dimension, value), {"open": delta}))
         if len(items) > _MAX_TRANSACTION:
@@ -111,35 +118,51 @@ class DynamoMetrics:
             }
         }
 
-    def slices(self, tenant: str, dimension: str, since: str) -> dict[str, SliceRows]:
+    def slices(
+        self, tenant: str, dimension: str, since: str, values: str | None = None
+    ) -> dict[str, SliceRows]:
         """One Query: the partition's days from `since` on, then its open totals (sorted
-        after every day). Cost: days × values of the dimension, never tickets."""
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "PK = :pk AND SK >= :since",
-            "ExpressionAttributeValues": to_item(
-                {":pk": keys.stats_pk(tenant, dimension), ":since": since}
-            ),
-        }
+        after every day). Cost: days × values of the dimension, never tickets. With
+        `values`, that slice's distribution entries too (one more Query)."""
         days: dict[str, dict[str, dict[str, int]]] = {}
         open_now: dict[str, int] = {}
-        while True:
-            answer = self._db.query(**params)
-            for raw in answer.get("Items", []):
+        for raw in self._range(keys.stats_pk(tenant, dimension), since):
+            item = from_item(raw)
+            sk = item.pop("SK")
+            counters = {
+                k: v for k, v in item.items() if k not in ("PK", "kind") and isinstance(v, int)
+            }
+            if sk.startswith(keys.STATS_OPEN_PREFIX):
+                open_now[sk[len(keys.STATS_OPEN_PREFIX) :]] = counters.get("open", 0)
+            else:
+                day, value = sk.split("#", 1)
+                days.setdefault(value, {})[day] = counters
+        if values is not None:
+            partition = keys.stats_values_pk(tenant, dimension)
+            for raw in self._range(partition, f"{values}#{since}", f"{values}#~"):
                 item = from_item(raw)
-                sk = item.pop("SK")
-                counters = {
-                    k: v for k, v in item.items() if k not in ("PK", "kind") and isinstance(v, int)
-                }
-                if sk.startswith(keys.STATS_OPEN_PREFIX):
-                    open_now[sk[len(keys.STATS_OPEN_PREFIX) :]] = counters.get("open", 0)
-                else:
-                    day, value = sk.split("#", 1)
-                    days.setdefault(value, {})[day] = counters
-            if "LastEvaluatedKey" not in answer:
-                break
-            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+                day = item["SK"].rsplit("#", 1)[1]
+                entries = {k: v for k, v in item.items() if metrics.is_value(k)}
+                days.setdefault(values, {}).setdefault(day, {}).update(entries)
         return {
             value: SliceRows(days.get(value, {}), open_now.get(value, 0))
             for value in sorted(days.keys() | open_now.keys())
         }
+
+    def _range(self, partition: str, since: str, until: str | None = None) -> Iterator[Any]:
+        condition = "PK = :pk AND SK >= :since"
+        bounds = {":pk": partition, ":since": since}
+        if until is not None:
+            condition = "PK = :pk AND SK BETWEEN :since AND :until"
+            bounds[":until"] = until
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": to_item(bounds),
+        }
+        while True:
+            answer = self._db.query(**params)
+            yield from answer.get("Items", [])
+            if "LastEvaluatedKey" not in answer:
+                return
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
