@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench import calendar_ops, imports, inbound_mail, mototx, pages, sla_sweep
+from bench import reports as report_bench
 from bench import rules as rules_bench
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
 from bench.seed import Seeded, seed
@@ -38,7 +39,7 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports")
 
 _started = time.perf_counter()
 
@@ -354,6 +355,31 @@ def measure_rules(faithful_moto: bool) -> dict[str, Any]:
     return section
 
 
+def measure_reports() -> dict[str, Any]:
+    """The report endpoint over a month of counters, one fresh stack per size
+    (bench/reports.py)."""
+    from chalice.test import Client
+
+    sizes: dict[str, Any] = {}
+    for size in report_bench.SIZES:
+        with _stack(f"reports {size}") as (recorder, _):
+            from app import app
+            from chalicelib import wiring
+
+            wiring.reset()  # every service of the previous stack names its table
+
+            with Client(app) as client:
+                sizes[str(size)] = report_bench.measure(
+                    client, recorder, progress, sla_sweep._write_moto, size
+                )
+    reads = {s["items_read"] for s in sizes.values()}
+    return {
+        "sizes": sizes,
+        "items_read_flat": len(reads) == 1,
+        "range": "2026-11-01..2026-11-30, no filter: all + 6 breakdowns",
+    }
+
+
 def _measure_operations(
     client: Any,
     recorder: CallRecorder,
@@ -520,6 +546,14 @@ def _notes(count: int, faithful_moto: bool, sections: set[str]) -> list[str]:
             "the page plus every static file it links, repeat_visit_bytes the page alone "
             "(static files are hashed and cached for a year); bodies uncompressed."
         )
+    if "reports" in sections:
+        notes.append(
+            "reports: GET /v1/reports/summary over 30 days at 10,000 and 100,000 tickets; the "
+            "counter items the stream consumer would write are computed with its own "
+            "domain.metrics.apply and written straight into moto (bench/reports.py). "
+            "items_read and read_units (eventually consistent, per Query page) must not grow "
+            "with the ticket count."
+        )
     if not {"tickets", "sla"} & sections:
         return notes
     if faithful_moto:
@@ -672,6 +706,12 @@ def main(argv: list[str] | None = None) -> int:
             document["pages"] = measure_pages(args.moto_snapshots)
         if "rules" in sections:
             document["rules"] = measure_rules(args.moto_snapshots)
+        if "reports" in sections:
+            started = time.perf_counter()
+            section = measure_reports()
+            document["reports_items_read_flat"] = section.pop("items_read_flat")
+            section["section_seconds"] = round(time.perf_counter() - started, 1)
+            document["reports"] = section
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.services.inbound_mail import InboundMail
     from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
+    from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
     from chalicelib.services.notify import Notifications
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
@@ -253,6 +254,32 @@ def announcement_service() -> "AnnouncementService":
     )
 
 
+# Report metrics (docs/metrics.md): counted by the stream consumer, read by the report.
+
+
+@cache
+def timezones() -> "Timezones":
+    from chalicelib.services.metrics import Timezones
+
+    return Timezones(tenants().get)
+
+
+@cache
+def metrics_recorder() -> "MetricsRecorder":
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics import MetricsRecorder
+
+    return MetricsRecorder(DynamoMetrics(get_settings().table_name), sla_settings(), timezones())
+
+
+@cache
+def reports() -> "Reports":
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics import Reports
+
+    return Reports(DynamoMetrics(get_settings().table_name), timezones())
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -276,5 +303,8 @@ def reset() -> None:
         approval_service,
         macro_service,
         announcement_service,
+        timezones,
+        metrics_recorder,
+        reports,
     ):
         factory.cache_clear()

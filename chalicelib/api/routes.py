@@ -13,6 +13,7 @@ from chalicelib.api import (
     macros,
     meta,
     problems,
+    reports,
     rules,
     sla,
     tenants,
@@ -40,6 +41,7 @@ def blueprints() -> list[Blueprint]:
         approvals.approvals_bp,
         macros.macros_bp,
         announcements.announcements_bp,
+        reports.reports_bp,
     ]
 
 
@@ -59,4 +61,5 @@ def all_operations() -> list[Operation]:
         *approvals.OPERATIONS,
         *macros.OPERATIONS,
         *announcements.OPERATIONS,
+        *reports.OPERATIONS,
     ]

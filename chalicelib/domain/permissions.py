@@ -35,6 +35,7 @@ class Action(StrEnum):
     READ_ANNOUNCEMENTS = "read_announcements"
     READ_PAST_ANNOUNCEMENTS = "read_past_announcements"
     WRITE_ANNOUNCEMENTS = "write_announcements"
+    READ_REPORTS = "read_reports"  # metrics of the whole helpdesk, per group and per agent
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -64,6 +65,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_ANNOUNCEMENTS: Role.REQUESTER,
     Action.READ_PAST_ANNOUNCEMENTS: Role.SUPERVISOR,
     Action.WRITE_ANNOUNCEMENTS: Role.SUPERVISOR,
+    Action.READ_REPORTS: Role.SUPERVISOR,
 }
 
 # Ticket fields only staff see: routing and internal classification.

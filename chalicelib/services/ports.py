@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.tickets import Attachment, Event, MailRef, Message, Record, Ticket
 
@@ -190,3 +190,44 @@ class SpokenLanguages(Protocol):
     """The language to write to someone in: their profile's, else the tenant's."""
 
     def locale(self, tenant: str, email: str) -> str | None: ...
+
+
+class FactsChanged(Exception):
+    """Another consumer counted an event of the same ticket meanwhile: read the facts again."""
+
+
+@dataclass(frozen=True)
+class StoredFacts:
+    facts: dict[str, Any]
+    version: int
+
+
+@dataclass(frozen=True)
+class SliceRows:
+    """A slice's stored counters: per day from the range's start on, and its open total."""
+
+    days: dict[str, dict[str, int]]
+    open_now: int
+
+
+class MetricsStore(Protocol):
+    def facts(self, tenant: str, number: int) -> StoredFacts | None: ...
+
+    def count(
+        self,
+        tenant: str,
+        source_id: str,
+        counts: dict[tuple[str, str, str], dict[str, int]],
+        open_moves: dict[tuple[str, str], int],
+        facts: tuple[int, dict[str, Any], int | None] | None = None,
+    ) -> bool:
+        """Add the deltas and write the facts, once per `source_id`: False when it had
+        been counted already. Raises FactsChanged when the facts moved meanwhile."""
+        ...
+
+    def slices(
+        self, tenant: str, dimension: str, since: str, values: str | None = None
+    ) -> dict[str, SliceRows]:
+        """Every value of `dimension`: its days from `since` on, and its open total; with
+        `values`, that value's distribution entries too (for medians and p90)."""
+        ...

@@ -588,4 +588,9 @@ def _summary(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority.value,
         "channel": ticket.channel.value,
         "requester": ticket.requester.email,
+        # What the report counts a new ticket under (docs/metrics.md).
+        "type": ticket.type.value,
+        "group": ticket.group,
+        "assignee": ticket.assignee,
+        "category": ticket.category,
     }

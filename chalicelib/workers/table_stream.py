@@ -35,6 +35,7 @@ def publish_record(record: DynamoDBRecord) -> None:
     if raw.get("eventName") != "INSERT":
         return
     image = from_item(raw["dynamodb"].get("NewImage", {}))
+    count_for_reports(image)
     if image.get("kind") != "event":
         return
     event = domain_event(image)
@@ -43,6 +44,14 @@ def publish_record(record: DynamoDBRecord) -> None:
         enqueue(event)
     fan_out_to_webhooks(event)
     logger.debug("published", extra={"event_type": image["type"], "ticket": image["ticket"]})
+
+
+def count_for_reports(image: dict[str, Any]) -> None:
+    """Report counters (docs/metrics.md): exactly once per item, whatever the redeliveries."""
+    if image.get("kind") in ("event", "deflection"):
+        from chalicelib.wiring import metrics_recorder
+
+        metrics_recorder().record(image)
 
 
 # Events someone may have to hear about; the notification worker (services.notify) decides

@@ -308,3 +308,46 @@ def announcement_index_keys(tenant_id: str, announcement_id: str, ends_at: str) 
         f"{GSI_ANNOUNCEMENTS}PK": announcements_pk(tenant_id),
         f"{GSI_ANNOUNCEMENTS}SK": announcement_sort(ends_at, announcement_id),
     }
+
+
+# --- report metrics (docs/metrics.md) -----------------------------------------------------
+
+
+FACTS_SK = "FACTS"
+
+
+def facts_key(tenant_id: str, number: int) -> dict[str, str]:
+    """What the report needs to remember about a ticket, beside it."""
+    return {"PK": ticket_pk(tenant_id, number), "SK": FACTS_SK}
+
+
+def counted_key(tenant_id: str, source_id: str) -> dict[str, str]:
+    """An audit event (or deflection) has been counted: a repeated stream record is not."""
+    return {"PK": f"T#{tenant_id}#COUNTED#{source_id}", "SK": "COUNTED"}
+
+
+def stats_pk(tenant_id: str, dimension: str) -> str:
+    return f"T#{tenant_id}#STATS#{dimension}"
+
+
+def stats_day_key(tenant_id: str, dimension: str, value: str, day: str) -> dict[str, str]:
+    """One day's counters of one slice; days sort first, so one Query reads a date range."""
+    return {"PK": stats_pk(tenant_id, dimension), "SK": f"{day}#{value}"}
+
+
+STATS_OPEN_PREFIX = "OPEN#"
+
+
+def stats_open_key(tenant_id: str, dimension: str, value: str) -> dict[str, str]:
+    """A slice's number of open tickets now; sorts after every day ('O' > '9')."""
+    return {"PK": stats_pk(tenant_id, dimension), "SK": f"{STATS_OPEN_PREFIX}{value}"}
+
+
+def stats_values_key(tenant_id: str, dimension: str, value: str, day: str) -> dict[str, str]:
+    """One day's distribution entries (`frt_34`: count) of one slice, apart from its counters:
+    only the slice a report is about reads them, so its value comes first in the key."""
+    return {"PK": stats_values_pk(tenant_id, dimension), "SK": f"{value}#{day}"}
+
+
+def stats_values_pk(tenant_id: str, dimension: str) -> str:
+    return f"T#{tenant_id}#STATVALUES#{dimension}"
