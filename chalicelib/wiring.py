@@ -10,6 +10,7 @@ from chalicelib.adapters import notifications as notification_queue
 from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
+from chalicelib.adapters.dynamo.kb import DynamoKnowledgeBase
 from chalicelib.adapters.dynamo.mail_log import DynamoMailLog
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
@@ -17,6 +18,7 @@ from chalicelib.adapters.dynamo.tickets import DynamoTickets
 from chalicelib.adapters.dynamo.users import DynamoPeople
 from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.gdpr import GdprService
+from chalicelib.services.kb import KnowledgeBase
 from chalicelib.services.sla import SlaSettings
 from chalicelib.services.sla_sweep import SlaSweep
 from chalicelib.services.tickets import TicketService
@@ -117,6 +119,16 @@ def attachment_service() -> AttachmentService:
     return AttachmentService(ticket_service(), files)
 
 
+@cache
+def kb_service() -> KnowledgeBase:
+    return KnowledgeBase(
+        DynamoKnowledgeBase(get_settings().table_name),
+        ticket_service(),
+        tenant_exists=lambda tenant: tenants().get(tenant) is not None,
+        clock=utc_now,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -129,5 +141,6 @@ def reset() -> None:
         mail_feedback,
         notifications,
         attachment_service,
+        kb_service,
     ):
         factory.cache_clear()

@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib.api import attachments, auth, gdpr, identity, meta, sla, tenants, tickets
+from chalicelib.api import attachments, auth, gdpr, identity, kb, meta, sla, tenants, tickets
 from chalicelib.api.openapi import Operation
 
 
@@ -17,6 +17,7 @@ def blueprints() -> list[Blueprint]:
         sla.sla_bp,
         tenants.tenants_bp,
         gdpr.gdpr_bp,
+        kb.kb_bp,
     ]
 
 
@@ -29,4 +30,5 @@ def all_operations() -> list[Operation]:
         *sla.OPERATIONS,
         *tenants.OPERATIONS,
         *gdpr.OPERATIONS,
+        *kb.OPERATIONS,
     ]

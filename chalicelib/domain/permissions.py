@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.kb import Article, ArticleStatus, ArticleVisibility
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import Status, Ticket, Visibility
 
@@ -21,6 +22,9 @@ class Action(StrEnum):
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
+    READ_KB_INTERNAL = "read_kb_internal"  # agents-only articles, drafts and archived ones
+    WRITE_KB = "write_kb"  # create, edit, publish, archive and delete articles
+    DRAFT_FROM_TICKET = "draft_from_ticket"  # a resolved ticket's answer as a draft article
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -36,6 +40,9 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
+    Action.READ_KB_INTERNAL: Role.AGENT,
+    Action.WRITE_KB: Role.SUPERVISOR,
+    Action.DRAFT_FROM_TICKET: Role.AGENT,
 }
 
 # Ticket fields only staff see: routing and internal classification.
@@ -90,3 +97,30 @@ def visible_messages(principal: Principal) -> frozenset[Visibility]:
 
 def hidden_fields(principal: Principal) -> frozenset[str]:
     return frozenset() if allows(principal, Action.READ_INTERNAL) else INTERNAL_FIELDS
+
+
+# --- knowledge base -------------------------------------------------------------------------
+
+
+def readable_articles(principal: Principal | None) -> frozenset[ArticleVisibility]:
+    """Visibilities a caller reads: anyone (no sign-in) public articles, requesters also
+    the tenant's requester articles, staff all."""
+    if principal is None:
+        return frozenset({ArticleVisibility.PUBLIC})
+    if allows(principal, Action.READ_KB_INTERNAL):
+        return frozenset(ArticleVisibility)
+    return frozenset({ArticleVisibility.PUBLIC, ArticleVisibility.REQUESTERS})
+
+
+def check_can_read_article(principal: Principal | None, tenant: str, article: Article) -> None:
+    """An article the caller may not read does not exist for them (404, never 403)."""
+    hidden = (
+        article.tenant != tenant
+        or article.visibility not in readable_articles(principal)
+        or (
+            article.status != ArticleStatus.PUBLISHED
+            and not (principal is not None and allows(principal, Action.READ_KB_INTERNAL))
+        )
+    )
+    if hidden:
+        raise NotFound(f"Article {article.id} does not exist.")
