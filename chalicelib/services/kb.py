@@ -87,7 +87,7 @@ class KnowledgeBaseStore(Protocol):
 
     def stats(self, tenant: str) -> Any: ...
 
-    def postings(self, tenant: str, term: str, limit: int) -> list[ranking.Posting]: ...
+    def postings(self, tenant: str, terms: list[str], limit: int) -> list[ranking.Posting]: ...
 
     def write(
         self,
@@ -415,15 +415,14 @@ class KnowledgeBase:
             query = [self._tolerant(w, n == len(query) - 1, df) for n, w in enumerate(query)]
         chosen = ranking.choose_terms(query, df)
         levels = {v.value for v in permissions.readable_articles(principal)}
-        postings = []
-        for term in dict.fromkeys(v for word in chosen for v in word.variants):
-            for p in self.store.postings(tenant, term, POSTINGS_PER_TERM):
-                if (
-                    p.visibility in levels
-                    and (language is None or p.language == language.value)
-                    and (category is None or p.category == category)
-                ):
-                    postings.append(p)
+        terms = list(dict.fromkeys(v for word in chosen for v in word.variants))
+        postings = [
+            p
+            for p in self.store.postings(tenant, terms, POSTINGS_PER_TERM)
+            if p.visibility in levels
+            and (language is None or p.language == language.value)
+            and (category is None or p.category == category)
+        ]
         ranked = ranking.rank(
             chosen,
             postings,

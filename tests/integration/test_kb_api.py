@@ -63,8 +63,7 @@ def table_items(pk_prefix: str) -> list[dict[str, Any]]:
 
 
 def postings_of(article_id: str) -> list[dict[str, Any]]:
-    return [i for i in table_items("T#demo#KBART#") if i.get("article") == article_id
-            and i.get("kind") == "kb_posting"]  # fmt: skip
+    return [i for i in table_items("T#demo#KBTERM#") if i.get("article") == article_id]
 
 
 # --- writing and roles ----------------------------------------------------------------------
@@ -204,6 +203,7 @@ def test_given_a_delete_then_the_article_its_versions_and_postings_are_gone(api:
     assert answer.status_code == 204
     assert api.call("GET", f"{ARTICLES}/{article['id']}", as_=AGENT).status_code == 404
     assert table_items(f"T#demo#KBART#{article['id']}") == []
+    assert postings_of(article["id"]) == []
 
 
 def test_given_a_translation_then_it_links_to_its_original_in_the_other_language(api: Api):

@@ -1,12 +1,12 @@
 """Knowledge-base repository: articles, their postings and counters (docs/knowledge-base.md).
 
-An article's partition holds the article (`META`), its counters (`COUNTS`), its versions
-(`VER#…`) and its postings (`TERM#…`); postings are also in GSI1 under their term, ordered
-by impact. Every change of an article rewrites its postings and the tenant's term
+An article's partition holds the article (`META`), its counters (`COUNTS`) and its versions
+(`VER#…`); its postings are in the partitions of their terms, ordered by impact. Every
+change of an article rewrites its postings and the tenant's term
 statistics in the article's own transaction.
 """
 
-from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +33,8 @@ _MAX_TRANSACTION = 100
 # Term statistics are attributes of one item, named by this prefix and the term.
 _DF_PREFIX = "df:"
 _MAX_ROUNDS = 4
+# boto3 clients are thread-safe; this many term Queries of one search run at once.
+_PARALLEL_QUERIES = 8
 
 
 @dataclass(frozen=True)
@@ -174,17 +176,28 @@ class DynamoKnowledgeBase:
             },
         )
 
-    def postings(self, tenant: str, term: str, limit: int) -> list[Posting]:
-        """The `limit` highest-impact postings of a term: one Query of its index partition."""
-        answer = self._db.query(
-            TableName=self.table,
-            IndexName=keys.GSI_KB_TERM,
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames={"#pk": f"{keys.GSI_KB_TERM}PK"},
-            ExpressionAttributeValues=to_item({":pk": keys.kb_term_pk(tenant, term)}),
-            Limit=limit,
-        )
-        return [posting_from_item(from_item(i)) for i in answer.get("Items", [])]
+    def postings(self, tenant: str, terms: list[str], limit: int) -> list[Posting]:
+        """The `limit` highest-impact postings of each term: one Query per term's partition,
+        sent side by side (a search waits for the slowest Query, not for their sum)."""
+        if not terms:
+            return []
+        db = self._db
+
+        def head(term: str) -> list[dict[str, Any]]:
+            answer = db.query(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=to_item({":pk": keys.kb_term_pk(tenant, term)}),
+                Limit=limit,
+            )
+            return answer.get("Items", [])
+
+        if len(terms) == 1:
+            found = [head(terms[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(terms), _PARALLEL_QUERIES)) as pool:
+                found = list(pool.map(head, terms))
+        return [posting_from_item(from_item(i)) for items in found for i in items]
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -390,20 +403,21 @@ class DynamoKnowledgeBase:
         """Postings to put and delete, and the statistics update, for old → new index."""
         old_terms = set(old.frequencies) if old else set()
         new_terms = set(new.frequencies) if new else set()
-        items: list[dict[str, Any]] = []
+        put: dict[str, Any] = {}
         if new and after is not None:
             for term, frequency in new.frequencies.items():
-                items.append(
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(posting_item(after, term, frequency, new.length)),
-                        }
-                    }
-                )
-        for term in sorted(old_terms - new_terms):
-            key = keys.kb_posting_key(tenant, article_id, term)
-            items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+                item = posting_item(after, term, frequency, new.length)
+                put[item["PK"] + item["SK"]] = item
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table, "Item": to_item(item)}} for item in put.values()
+        ]
+        if old:
+            for term, frequency in sorted(old.frequencies.items()):
+                rank = search.impact_rank(frequency, old.length)
+                key = keys.kb_posting_key(tenant, article_id, term, rank)
+                # A posting whose place did not change is overwritten by its Put above.
+                if key["PK"] + key["SK"] not in put:
+                    items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
         deltas = {t: 1 for t in new_terms - old_terms} | {t: -1 for t in old_terms - new_terms}
         documents = (1 if new else 0) - (1 if old else 0)
         length = (new.length if new else 0) - (old.length if old else 0)
@@ -543,8 +557,7 @@ def article_from_item(v: dict[str, Any], counts: dict[str, Any] | None) -> Artic
 
 def posting_item(a: Article, term: str, frequency: int, length: int) -> dict[str, Any]:
     return {
-        **keys.kb_posting_key(a.tenant, a.id, term),
-        **keys.kb_posting_index_keys(a.tenant, a.id, term, search.impact_rank(frequency, length)),
+        **keys.kb_posting_key(a.tenant, a.id, term, search.impact_rank(frequency, length)),
         "kind": "kb_posting",
         "term": term,
         "article": a.id,
@@ -593,7 +606,3 @@ def version_from_item(v: dict[str, Any]) -> ArticleVersion:
         title=v["title"],
         diff=v["diff"],
     )
-
-
-def posting_keys_of(items: Iterable[dict[str, Any]]) -> list[str]:
-    return [v["SK"] for v in items if str(v.get("SK", "")).startswith(keys.KB_POSTING_PREFIX)]

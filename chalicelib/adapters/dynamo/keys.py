@@ -201,7 +201,6 @@ def ticket_index_keys(
 # --- knowledge base (docs/knowledge-base.md) -------------------------------------------------
 
 # The ticket indexes are overloaded for articles; partitions never collide (KB… prefixes).
-GSI_KB_TERM = GSI_STATUS  # postings of one term, highest impact first
 GSI_KB_TOP = GSI_REQUESTER  # published articles of a tenant by "top solutions" score
 GSI_KB_TOP_CATEGORY = GSI_ASSIGNEE  # the same per category
 GSI_KB_CATEGORY = GSI_GROUP  # published articles of a category, newest first
@@ -215,7 +214,7 @@ _KB_SCORE_OFFSET = 1_000_000_000
 
 
 def kb_article_pk(tenant_id: str, article_id: str) -> str:
-    """An article's partition: the article, its counters, its versions and its postings."""
+    """An article's partition: the article, its counters and its versions."""
     return f"T#{tenant_id}#KBART#{article_id}"
 
 
@@ -235,26 +234,18 @@ def kb_version_key(tenant_id: str, article_id: str, version: int) -> dict[str, s
 
 
 KB_VERSION_PREFIX = "VER#"
-KB_POSTING_PREFIX = "TERM#"
-
-
-def kb_posting_key(tenant_id: str, article_id: str, term: str) -> dict[str, str]:
-    """A posting lives in its article's partition (so the article's postings are found and
-    removed with it) and in its term's index partition (so a query reads it)."""
-    return {"PK": kb_article_pk(tenant_id, article_id), "SK": f"{KB_POSTING_PREFIX}{term}"}
 
 
 def kb_term_pk(tenant_id: str, term: str) -> str:
     return f"T#{tenant_id}#KBTERM#{term}"
 
 
-def kb_posting_index_keys(
-    tenant_id: str, article_id: str, term: str, impact_rank: str
-) -> dict[str, str]:
-    return {
-        f"{GSI_KB_TERM}PK": kb_term_pk(tenant_id, term),
-        f"{GSI_KB_TERM}SK": f"{impact_rank}#{article_id}",
-    }
+def kb_posting_key(tenant_id: str, article_id: str, term: str, impact_rank: str) -> dict[str, str]:
+    """A posting sits in its term's partition, highest impact first, so a query reads the
+    head of a term's list with one Query of the table itself (no index to write or read).
+    The article keeps the frequencies its postings were built from, so their keys can be
+    computed again to remove them."""
+    return {"PK": kb_term_pk(tenant_id, term), "SK": f"{impact_rank}#{article_id}"}
 
 
 def kb_stats_key(tenant_id: str) -> dict[str, str]:
