@@ -2,8 +2,8 @@
 
 from chalice import Blueprint
 
-from chalicelib.web import account, assets, portal
+from chalicelib.web import account, assets, kb_pages, portal
 
 
 def blueprints() -> list[Blueprint]:
-    return [assets.assets_bp, account.account_bp, portal.portal_bp]
+    return [assets.assets_bp, account.account_bp, portal.portal_bp, kb_pages.kb_pages_bp]

@@ -414,11 +414,11 @@ def test_given_a_subject_being_typed_then_the_suggestion_hook_answers_an_empty_f
     assert html(answer).strip() == ""
 
 
-def test_given_a_search_then_the_page_says_the_knowledge_base_is_coming(signed_in: Browser):
+def test_given_a_search_without_matches_then_the_page_says_so(signed_in: Browser):
     answer = signed_in.get("/kb/search?q=vpn")
 
     assert answer.status_code == 200
-    assert "De kennisbank komt binnenkort" in html(answer)
+    assert "Geen artikelen gevonden" in html(answer)
     assert 'value="vpn"' in html(answer)
 
 
