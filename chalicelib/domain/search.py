@@ -42,7 +42,7 @@ _MIN_WORD, _MAX_WORD = 2, 40
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-STOP_WORDS: frozenset[str] = frozenset(
+_ENGLISH_STOP: frozenset[str] = frozenset(
     # English function words, and words every helpdesk text has.
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -54,8 +54,10 @@ STOP_WORDS: frozenset[str] = frozenset(
     yourselves get got also can't cannot don't doesn't isn't won't please hi hello thanks
     thank regards dear isn aren wasn weren don doesn didn won hasn haven couldn wouldn
     shouldn""".split()  # noqa: SIM905 - a word list reads better as text
+)
+_DUTCH_STOP: frozenset[str] = frozenset(
     # Dutch function words, and the politeness of a ticket.
-    + """aan al alles als altijd andere ben bij daar dan dat de der deze die dit doch doen door
+    """aan al alles als altijd andere ben bij daar dan dat de der deze die dit doch doen door
     dus een eens en er ge geen geweest haar had heb hebben heeft hem het hier hij hoe hun
     iemand iets ik in is ja je jij jou jouw kan kon kunnen maar me meer men met mij mijn moet
     na naar niet niets nog nu of om omdat onder ons ook op over reeds te tegen toch toen tot u
@@ -63,6 +65,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     zich zij zijn zo zonder zou hallo hoi dag beste groet groeten bedankt dank alvast graag
     svp aub mvg gr""".split()  # noqa: SIM905
 )
+STOP_WORDS = _ENGLISH_STOP | _DUTCH_STOP
 
 
 def normalise(word: str) -> str:
@@ -149,12 +152,28 @@ class QueryWord:
     variants: tuple[str, ...]
 
 
-def parse_query(text: str, *, weight: float = 1.0) -> list[QueryWord]:
+def guess_language(text: str) -> str | None:
+    """The language of a longer text by its function words ("de het een" or "the a to"),
+    or None when it is too short or too mixed to tell."""
+    found = [normalise(m.group()) for m in _WORD.finditer(text[:5000])]
+    dutch = sum(1 for w in found if w in _DUTCH_STOP and w not in _ENGLISH_STOP)
+    english = sum(1 for w in found if w in _ENGLISH_STOP and w not in _DUTCH_STOP)
+    if dutch >= 3 and dutch >= 2 * english:
+        return "nl"
+    if english >= 3 and english >= 2 * dutch:
+        return "en"
+    return None
+
+
+def parse_query(text: str, *, weight: float = 1.0, language: str | None = None) -> list[QueryWord]:
+    """The words of a query with the stems they match: in `language` when it is known,
+    else in both languages."""
+    languages = (language,) if language in LANGUAGES else LANGUAGES
     seen: dict[str, QueryWord] = {}
     for word in words(text):
         if word in seen:
             continue
-        variants = tuple(dict.fromkeys(stem(word, language) for language in LANGUAGES))
+        variants = tuple(dict.fromkeys(stem(word, lang) for lang in languages))
         seen[word] = QueryWord(word, weight, variants)
     return list(seen.values())
 

@@ -40,8 +40,10 @@ _SHORT_QUERY = 3
 _NEAR_TERMS = 3
 DEFLECTION_DAYS = 400
 _SUBJECT_WEIGHT = 2.0
-# A ticket's text adds at most this many characters to a suggestion query.
+# A ticket's text adds at most this many characters to a suggestion query, and a suggestion
+# reads the postings of at most this many of its words (the rarest).
 _SUGGEST_TEXT = 2000
+_SUGGEST_TERMS = 8
 
 
 @dataclass(frozen=True)
@@ -391,12 +393,16 @@ class KnowledgeBase:
         *,
         limit: int = 5,
     ) -> list[Hit]:
-        """Articles for a ticket being written: its subject weighs double its text."""
+        """Articles for a ticket being written: its subject weighs double its text. A text
+        long enough to tell its language is stemmed in that language only, which halves the
+        term Queries."""
+        text = text[:_SUGGEST_TEXT]
+        language = ranking.guess_language(f"{subject} {text}")
         query = ranking.merge(
-            ranking.parse_query(subject[:200], weight=_SUBJECT_WEIGHT),
-            ranking.parse_query(text[:_SUGGEST_TEXT]),
+            ranking.parse_query(subject[:200], weight=_SUBJECT_WEIGHT, language=language),
+            ranking.parse_query(text, language=language),
         )
-        return self._ranked(principal, tenant, query, None, None, limit)
+        return self._ranked(principal, tenant, query, None, None, limit, _SUGGEST_TERMS)
 
     def _ranked(
         self,
@@ -406,6 +412,7 @@ class KnowledgeBase:
         language: Language | None,
         category: str | None,
         limit: int,
+        words: int = ranking.MAX_QUERY_TERMS,
     ) -> list[Hit]:
         if not query:
             return []
@@ -413,7 +420,7 @@ class KnowledgeBase:
         df = stats.document_frequency
         if len(query) <= _SHORT_QUERY:
             query = [self._tolerant(w, n == len(query) - 1, df) for n, w in enumerate(query)]
-        chosen = ranking.choose_terms(query, df)
+        chosen = ranking.choose_terms(query, df, words)
         levels = {v.value for v in permissions.readable_articles(principal)}
         terms = list(dict.fromkeys(v for word in chosen for v in word.variants))
         postings = [

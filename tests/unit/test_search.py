@@ -116,3 +116,15 @@ def test_given_the_fixed_set_then_precision_at_3_reaches_the_bar():
             misses.append((query, top))
     mean = sum(precision.values()) / len(QUERIES)
     assert mean >= MINIMUM_PRECISION_AT_3, (mean, misses)
+
+
+def test_given_a_text_then_its_language_is_told_by_its_function_words():
+    assert search.guess_language("De printer op de derde verdieping doet het niet") == "nl"
+    assert search.guess_language("The printer on the third floor is not working") == "en"
+    assert search.guess_language("vpn printer") is None
+
+
+def test_given_a_known_language_then_query_words_are_stemmed_in_it_only():
+    both = search.parse_query("verbindingen")[0].variants
+    dutch = search.parse_query("verbindingen", language="nl")[0].variants
+    assert dutch == ("verbind",) and len(both) == 2
