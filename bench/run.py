@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bench import calendar_ops, imports, inbound_mail, mototx, pages, sla_sweep
+from bench import kb as kb_search
 from bench import reports as report_bench
 from bench import rules as rules_bench
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
@@ -39,7 +40,7 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports", "kb")
 
 _started = time.perf_counter()
 
@@ -203,6 +204,7 @@ def _reset_app_caches() -> None:
     wiring.sla_settings.cache_clear()
     wiring.sla_sweep.cache_clear()
     wiring.rule_service.cache_clear()
+    wiring.kb_service.cache_clear()
     tokens.reset()
 
 
@@ -378,6 +380,16 @@ def measure_reports() -> dict[str, Any]:
         "items_read_flat": len(reads) == 1,
         "range": "2026-11-01..2026-11-30, no filter: all + 6 breakdowns",
     }
+
+
+def measure_kb(sizes: tuple[int, ...], faithful_moto: bool) -> dict[str, Any]:
+    """Knowledge-base search and suggestions (bench/kb.py)."""
+    with _stack("kb") as (recorder, _):
+        snapshots = nullcontext(mototx.SnapshotGuard()) if faithful_moto else mototx.install()
+        with snapshots as guard, open(os.devnull, "w") as sink, redirect_stdout(sink):
+            section = kb_search.measure(recorder, progress, sizes)
+            guard.check("the knowledge base")
+    return section
 
 
 def _measure_operations(
@@ -658,6 +670,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sla-sweeps", type=int, default=sla_sweep.SWEEPS, help="measured sweeps per size"
     )
+    parser.add_argument(
+        "--kb-sizes",
+        default=",".join(str(s) for s in kb_search.SIZES),
+        help="published articles at which knowledge-base search is measured, comma separated",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     sla_sizes = tuple(int(s) for s in args.sla_sizes.split(",") if s.strip())
@@ -712,6 +729,11 @@ def main(argv: list[str] | None = None) -> int:
             document["reports_items_read_flat"] = section.pop("items_read_flat")
             section["section_seconds"] = round(time.perf_counter() - started, 1)
             document["reports"] = section
+        if "kb" in sections:
+            started = time.perf_counter()
+            kb_sizes = tuple(int(s) for s in args.kb_sizes.split(",") if s.strip())
+            document["kb"] = measure_kb(kb_sizes, args.moto_snapshots)
+            document["kb"]["section_seconds"] = round(time.perf_counter() - started, 1)
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

@@ -11,6 +11,7 @@ from chalicelib.adapters.cognito import Accounts
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.catalog import DynamoCatalog
 from chalicelib.adapters.dynamo.directory import DynamoDirectory
+from chalicelib.adapters.dynamo.kb import DynamoKnowledgeBase
 from chalicelib.adapters.dynamo.mail_log import DynamoMailLog
 from chalicelib.adapters.dynamo.problems import DynamoProblems
 from chalicelib.adapters.dynamo.rules import DynamoGroups, DynamoLanguages, DynamoRules
@@ -23,6 +24,7 @@ from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.catalog import Catalog
 from chalicelib.services.catalog import sla_overrides as catalog_sla_overrides
 from chalicelib.services.gdpr import GdprService
+from chalicelib.services.kb import KnowledgeBase
 from chalicelib.services.problems import ProblemService
 from chalicelib.services.rules import RuleService
 from chalicelib.services.sla import SlaSettings
@@ -280,6 +282,16 @@ def reports() -> "Reports":
     return Reports(DynamoMetrics(get_settings().table_name), timezones())
 
 
+@cache
+def kb_service() -> KnowledgeBase:
+    return KnowledgeBase(
+        DynamoKnowledgeBase(get_settings().table_name),
+        ticket_service(),
+        tenant_exists=lambda tenant: tenants().get(tenant) is not None,
+        clock=utc_now,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -306,5 +318,6 @@ def reset() -> None:
         timezones,
         metrics_recorder,
         reports,
+        kb_service,
     ):
         factory.cache_clear()

@@ -86,6 +86,7 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str]]:
     _seed_catalog()
     _seed_tickets()
     _seed_macros_and_announcement()
+    _seed_articles()
     return logins
 
 
@@ -457,3 +458,63 @@ def _seed_macros_and_announcement() -> None:
             ends_at=now + timedelta(days=DEMO_ANNOUNCEMENT_DAYS),
         ),
     )
+
+
+# (language, category, visibility, title, body): the demo knowledge base, so that typing a
+# subject in the portal's new-ticket form shows suggestions.
+DEMO_ARTICLES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("nl", "accounts", "public", "Je wachtwoord opnieuw instellen",
+     "Wachtwoord vergeten of is je account geblokkeerd?\n\n1. Ga naar de selfservicepagina.\n"
+     "2. Kies **Wachtwoord vergeten** en vul je zakelijke e-mailadres in.\n"
+     "3. Open de link uit de mail (15 minuten geldig) en kies een nieuw wachtwoord van "
+     "minstens 12 tekens.\n\nNa drie verkeerde pogingen is je account 10 minuten geblokkeerd."),
+    ("en", "accounts", "public", "Reset your password",
+     "Forgot your password or is your account locked?\n\n1. Open the self-service page.\n"
+     "2. Choose **Forgot password** and enter your work e-mail address.\n"
+     "3. Open the link in the mail (valid for 15 minutes) and choose a new password of at "
+     "least 12 characters.\n\nAfter three wrong attempts your account is locked for 10 minutes."),
+    ("nl", "netwerk", "requesters", "VPN-verbinding valt steeds weg",
+     "Verbreekt de VPN elke paar minuten de verbinding?\n\n- Controleer of je de nieuwste "
+     "VPN-client gebruikt.\n- Gebruik een netwerkkabel in plaats van wifi.\n- Zet de "
+     "energiebesparende stand van je thuisrouter uit.\n\nValt de verbinding nog steeds weg? "
+     "Maak een melding en voeg het logbestand van de client toe."),
+    ("en", "network", "requesters", "VPN connection keeps dropping",
+     "Does the VPN disconnect every few minutes?\n\n- Check that you use the latest VPN "
+     "client.\n- Use a network cable instead of Wi-Fi.\n- Turn off the power saving mode of "
+     "your home router.\n\nStill dropping? File a ticket and attach the client log."),
+    ("nl", "werkplek", "public", "Printer loopt vast of drukt niets af",
+     "**Papierstoring:** open lade 2 en de achterklep, haal het papier weg en sluit beide.\n\n"
+     "Geeft de printer foutcode 79, zet hem dan 30 seconden uit. Blijven afdrukken in de "
+     "wachtrij hangen? Annuleer ze en druk opnieuw af."),
+    ("nl", "werkplek", "agents", "Tweede lijn: dockingstation firmware bijwerken",
+     "Voor de tweede lijn: werk de firmware van het dockingstation bij via het "
+     "softwarecentrum en herstart de laptop. Lukt dat niet, vervang het dock."),
+)  # fmt: skip
+
+
+def _seed_articles() -> None:
+    """Write the demo articles once: a tenant that has published articles is left as is."""
+    from chalicelib.domain.kb import ArticleStatus, ArticleVisibility, Language
+    from chalicelib.domain.principal import Principal, Role
+    from chalicelib.services.kb import ArticleFields
+    from chalicelib.wiring import kb_service
+
+    supervisor = Principal(
+        "demo", Role.SUPERVISOR, "user", "supervisor@demo.example.com", "Lotte Smit",
+        "supervisor@demo.example.com", "nl",
+    )  # fmt: skip
+    service = kb_service()
+    if service.list_articles(supervisor, "demo", limit=1).items:
+        return
+    for language, category, visibility, title, body in DEMO_ARTICLES:
+        service.create(
+            supervisor,
+            ArticleFields(
+                title=title,
+                body=body,
+                language=Language(language),
+                category=category,
+                visibility=ArticleVisibility(visibility),
+                status=ArticleStatus.PUBLISHED,
+            ),
+        )

@@ -10,6 +10,7 @@ from chalicelib.api import (
     catalog,
     gdpr,
     identity,
+    kb,
     macros,
     meta,
     problems,
@@ -42,6 +43,7 @@ def blueprints() -> list[Blueprint]:
         macros.macros_bp,
         announcements.announcements_bp,
         reports.reports_bp,
+        kb.kb_bp,
     ]
 
 
@@ -62,4 +64,5 @@ def all_operations() -> list[Operation]:
         *macros.OPERATIONS,
         *announcements.OPERATIONS,
         *reports.OPERATIONS,
+        *kb.OPERATIONS,
     ]

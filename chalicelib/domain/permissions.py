@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from chalicelib.domain.errors import Forbidden, NotFound
+from chalicelib.domain.kb import Article, ArticleStatus, ArticleVisibility
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import Status, Ticket, Visibility
 
@@ -36,6 +37,9 @@ class Action(StrEnum):
     READ_PAST_ANNOUNCEMENTS = "read_past_announcements"
     WRITE_ANNOUNCEMENTS = "write_announcements"
     READ_REPORTS = "read_reports"  # metrics of the whole helpdesk, per group and per agent
+    READ_KB_INTERNAL = "read_kb_internal"  # agents-only articles, drafts and archived ones
+    WRITE_KB = "write_kb"  # create, edit, publish, archive and delete articles
+    DRAFT_FROM_TICKET = "draft_from_ticket"  # a resolved ticket's answer as a draft article
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -66,6 +70,9 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_PAST_ANNOUNCEMENTS: Role.SUPERVISOR,
     Action.WRITE_ANNOUNCEMENTS: Role.SUPERVISOR,
     Action.READ_REPORTS: Role.SUPERVISOR,
+    Action.READ_KB_INTERNAL: Role.AGENT,
+    Action.WRITE_KB: Role.SUPERVISOR,
+    Action.DRAFT_FROM_TICKET: Role.AGENT,
 }
 
 # Ticket fields only staff see: routing and internal classification.
@@ -128,3 +135,30 @@ def visible_messages(principal: Principal) -> frozenset[Visibility]:
 
 def hidden_fields(principal: Principal) -> frozenset[str]:
     return frozenset() if allows(principal, Action.READ_INTERNAL) else INTERNAL_FIELDS
+
+
+# --- knowledge base -------------------------------------------------------------------------
+
+
+def readable_articles(principal: Principal | None) -> frozenset[ArticleVisibility]:
+    """Visibilities a caller reads: anyone (no sign-in) public articles, requesters also
+    the tenant's requester articles, staff all."""
+    if principal is None:
+        return frozenset({ArticleVisibility.PUBLIC})
+    if allows(principal, Action.READ_KB_INTERNAL):
+        return frozenset(ArticleVisibility)
+    return frozenset({ArticleVisibility.PUBLIC, ArticleVisibility.REQUESTERS})
+
+
+def check_can_read_article(principal: Principal | None, tenant: str, article: Article) -> None:
+    """An article the caller may not read does not exist for them (404, never 403)."""
+    hidden = (
+        article.tenant != tenant
+        or article.visibility not in readable_articles(principal)
+        or (
+            article.status != ArticleStatus.PUBLISHED
+            and not (principal is not None and allows(principal, Action.READ_KB_INTERNAL))
+        )
+    )
+    if hidden:
+        raise NotFound(f"Article {article.id} does not exist.")

@@ -45,6 +45,7 @@ def home(current: Page) -> Response:
     badges = {t.number: labels.sla_badge(t.status, service.sla_view(t)) for t in tickets.items}
     return current.render(
         "home.html",
+        top=knowledge.top_solutions(current.user, current.user.tenant),
         tickets=tickets.items,
         badges=badges,
         next_cursor=tickets.next_cursor,
@@ -54,11 +55,22 @@ def home(current: Page) -> Response:
 
 
 @portal_bp.route("/kb/search", methods=["GET"])
-@page(portal_bp)
+@page(portal_bp, public=True)
 def search(current: Page) -> Response:
+    """Signed in, the tenant's articles the role may read; without a session, the public
+    articles of the tenant named in the address (`?tenant=demo`)."""
+    named = current.query("tenant")
+    if current.principal is None and not named:
+        return current.redirect("/login", next="/kb/search")
     text = (current.query("q") or "").strip()[:200]
-    articles = knowledge.find_articles(current.user, text) if text else []
-    return current.render("kb_search.html", q=text, articles=articles)
+    tenant = knowledge.tenant_for(current.principal, named)
+    articles = knowledge.find_articles(current.principal, text, tenant=tenant) if text else []
+    return current.render(
+        "kb_search.html",
+        q=text,
+        articles=articles,
+        tenant_param=None if current.principal else tenant,
+    )
 
 
 @portal_bp.route("/kb/suggest-fragment", methods=["POST"], content_types=ANY_BODY)
@@ -66,7 +78,7 @@ def search(current: Page) -> Response:
 def suggest(current: Page) -> Response:
     """Articles that may answer the subject being typed (htmx swaps this in)."""
     subject = current.form().get("subject", "").strip()[:200]
-    articles = knowledge.find_articles(current.user, subject, limit=5) if subject else []
+    articles = knowledge.suggest(current.user, subject, limit=5) if subject else []
     return current.render("_kb_suggestions.html", articles=articles)
 
 

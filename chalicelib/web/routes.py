@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from chalicelib.web import account, agent, approval, assets, portal, survey
+from chalicelib.web import account, agent, approval, assets, kb_pages, portal, survey
 
 
 def blueprints() -> list[Blueprint]:
@@ -10,6 +10,7 @@ def blueprints() -> list[Blueprint]:
         assets.assets_bp,
         account.account_bp,
         portal.portal_bp,
+        kb_pages.kb_pages_bp,
         survey.survey_bp,
         approval.approval_bp,
         agent.agent_bp,

@@ -245,12 +245,14 @@ def test_given_a_next_page_elsewhere_when_signing_in_then_it_stays_on_this_site(
     assert answer.headers["Location"] == "/"
 
 
-def test_given_a_staff_member_when_signing_in_then_the_workspace_is_announced(
+def test_given_a_staff_member_on_the_portal_home_then_it_links_to_the_workspace(
     visitor: Browser,
 ):
     visitor.sign_in(AGENT)
 
-    assert "Werkplek voor medewerkers (binnenkort)" in html(visitor.get("/"))
+    page = html(visitor.get("/"))
+
+    assert '<a href="/agent">Naar de werkplek voor medewerkers</a>' in page
 
 
 # --- CSRF -----------------------------------------------------------------------------
@@ -414,11 +416,11 @@ def test_given_a_subject_being_typed_then_the_suggestion_hook_answers_an_empty_f
     assert html(answer).strip() == ""
 
 
-def test_given_a_search_then_the_page_says_the_knowledge_base_is_coming(signed_in: Browser):
+def test_given_a_search_without_matches_then_the_page_says_so(signed_in: Browser):
     answer = signed_in.get("/kb/search?q=vpn")
 
     assert answer.status_code == 200
-    assert "De kennisbank komt binnenkort" in html(answer)
+    assert "Geen artikelen gevonden" in html(answer)
     assert 'value="vpn"' in html(answer)
 
 

@@ -351,3 +351,102 @@ def stats_values_key(tenant_id: str, dimension: str, value: str, day: str) -> di
 
 def stats_values_pk(tenant_id: str, dimension: str) -> str:
     return f"T#{tenant_id}#STATVALUES#{dimension}"
+
+
+# --- knowledge base (docs/knowledge-base.md) -------------------------------------------------
+
+# The ticket indexes are overloaded for articles; partitions never collide (KB… prefixes).
+GSI_KB_TOP = GSI_REQUESTER  # published articles of a tenant by "top solutions" score
+GSI_KB_TOP_CATEGORY = GSI_ASSIGNEE  # the same per category
+GSI_KB_CATEGORY = GSI_GROUP  # published articles of a category, newest first
+GSI_KB_STATUS = GSI_TENANT  # articles of a tenant by status, newest first
+
+KB_ARTICLE_SK = "META"
+KB_COUNTS_SK = "COUNTS"
+_KB_VERSION_WIDTH = 6
+# Scores may go below zero (not-helpful votes); the offset keeps sort keys positive.
+_KB_SCORE_OFFSET = 1_000_000_000
+
+
+def kb_article_pk(tenant_id: str, article_id: str) -> str:
+    """An article's partition: the article, its counters and its versions."""
+    return f"T#{tenant_id}#KBART#{article_id}"
+
+
+def kb_article_key(tenant_id: str, article_id: str) -> dict[str, str]:
+    return {"PK": kb_article_pk(tenant_id, article_id), "SK": KB_ARTICLE_SK}
+
+
+def kb_counts_key(tenant_id: str, article_id: str) -> dict[str, str]:
+    return {"PK": kb_article_pk(tenant_id, article_id), "SK": KB_COUNTS_SK}
+
+
+def kb_version_key(tenant_id: str, article_id: str, version: int) -> dict[str, str]:
+    return {
+        "PK": kb_article_pk(tenant_id, article_id),
+        "SK": f"VER#{version:0{_KB_VERSION_WIDTH}d}",
+    }
+
+
+KB_VERSION_PREFIX = "VER#"
+
+
+def kb_term_pk(tenant_id: str, term: str) -> str:
+    return f"T#{tenant_id}#KBTERM#{term}"
+
+
+def kb_posting_key(tenant_id: str, article_id: str, term: str, impact_rank: str) -> dict[str, str]:
+    """A posting sits in its term's partition, highest impact first, so a query reads the
+    head of a term's list with one Query of the table itself (no index to write or read).
+    The article keeps the frequencies its postings were built from, so their keys can be
+    computed again to remove them."""
+    return {"PK": kb_term_pk(tenant_id, term), "SK": f"{impact_rank}#{article_id}"}
+
+
+def kb_stats_key(tenant_id: str) -> dict[str, str]:
+    """Published articles, their total length and each term's document frequency."""
+    return {"PK": tenant(tenant_id), "SK": "KB#STATS"}
+
+
+def kb_status_pk(tenant_id: str, status: str) -> str:
+    return f"T#{tenant_id}#KB#{status}"
+
+
+def kb_category_pk(tenant_id: str, category: str) -> str:
+    return f"T#{tenant_id}#KBCAT#{category}"
+
+
+def kb_top_pk(tenant_id: str, category: str | None = None) -> str:
+    return f"T#{tenant_id}#KBTOP" + (f"#{category}" if category else "")
+
+
+def kb_article_index_keys(
+    tenant_id: str, article_id: str, *, status: str, category: str | None, updated_at: str
+) -> dict[str, str]:
+    sort = f"{updated_at}#{article_id}"
+    keys_ = {f"{GSI_KB_STATUS}PK": kb_status_pk(tenant_id, status), f"{GSI_KB_STATUS}SK": sort}
+    if category and status == "published":
+        keys_[f"{GSI_KB_CATEGORY}PK"] = kb_category_pk(tenant_id, category)
+        keys_[f"{GSI_KB_CATEGORY}SK"] = sort
+    return keys_
+
+
+def kb_top_sort(score: int, article_id: str) -> str:
+    return f"{score + _KB_SCORE_OFFSET:011d}#{article_id}"
+
+
+def kb_top_index_keys(
+    tenant_id: str, article_id: str, category: str | None, score: int
+) -> dict[str, str]:
+    """On a published article's counters: its place among the tenant's top solutions."""
+    sort = kb_top_sort(score, article_id)
+    keys_ = {f"{GSI_KB_TOP}PK": kb_top_pk(tenant_id), f"{GSI_KB_TOP}SK": sort}
+    if category:
+        keys_[f"{GSI_KB_TOP_CATEGORY}PK"] = kb_top_pk(tenant_id, category)
+        keys_[f"{GSI_KB_TOP_CATEGORY}SK"] = sort
+    return keys_
+
+
+def deflection_key(tenant_id: str, day: str, deflection_id: str) -> dict[str, str]:
+    """A requester said a suggested article solved it: one item per deflection, per day."""
+    return {"PK": f"T#{tenant_id}#DEFLECTION#{day}", "SK": deflection_id}
