@@ -53,7 +53,7 @@ def test_given_a_mail_over_smtp_then_a_ticket_appears_and_its_acknowledgement_is
     assert ticket["requester"]["email"] == "kim@customer.example.org"
 
     def acknowledged():
-        sent = requests.get(f"{stack.moto}/moto-api/data.json", timeout=10).json()
+        sent = requests.get(f"{stack.moto}/moto-api/data.json", timeout=30).json()
         messages = sent.get("ses", {}).get("RawMessage", [])
         return [m for m in messages if "kim@customer.example.org" in str(m.get("destinations"))]
 
