@@ -24,6 +24,7 @@ from chalicelib.domain.tickets import (
     Visibility,
     can_move,
 )
+from chalicelib.services import tickets as ticket_rules
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
 from chalicelib.web import agent_forms, forms, labels
@@ -168,8 +169,6 @@ def change(current: Page, number: str) -> Response:
     service = ticket_service()
     ticket = service.get(current.user, ticket_number)
     form, version, changes = agent_forms.change(values, ticket, _groups(current))
-    if form.ok and changes.get("problem") and not _is_problem(current, changes["problem"]):
-        form.errors["problem"] = N_("That ticket is not a problem ticket.")
     if not form.ok or version is None:
         return _show(current, ticket_number, status=422, change_form=form)
     try:
@@ -177,18 +176,35 @@ def change(current: Page, number: str) -> Response:
         service.update(current.user, ticket_number, changes, version)
     except PreconditionFailed:
         return _conflict(current, ticket_number, form)
-    except Invalid:
-        form.errors["form"] = ROUTING_REFUSED
+    except Invalid as refused:
+        _place_errors(form, refused)
         return _show(current, ticket_number, status=422, change_form=form)
     current.flash("changed", ticket_number)
     return current.redirect(f"/agent/tickets/{ticket_number}")
 
 
-def _is_problem(current: Page, number: int) -> bool:
-    try:
-        return ticket_service().get(current.user, number).type == TicketType.PROBLEM
-    except NotFound:
-        return False
+# The service's reasons for refusing a link to a problem, in the page's words.
+NOT_LINKABLE = N_("That ticket is not a problem ticket.")
+LINK_REFUSED = {
+    ticket_rules.PROBLEM_NOT_FOUND: N_("There is no ticket with that number."),
+    ticket_rules.PROBLEM_IS_SELF: N_("A ticket cannot be its own problem."),
+    ticket_rules.PROBLEM_NOT_A_PROBLEM: NOT_LINKABLE,
+    ticket_rules.PROBLEM_CLOSED: N_("That problem is closed."),
+    ticket_rules.PROBLEM_ONLY_INCIDENTS: N_("Only incidents can be linked to a problem."),
+    ticket_rules.LINKED_STAYS_INCIDENT: N_(
+        "This ticket is linked to a problem: clear the problem first to change its type."
+    ),
+}
+
+
+def _place_errors(form: forms.Form, refused: Invalid) -> None:
+    """The service decides; its errors go next to the field they name (routing errors, which
+    the form already checks loosely, keep their notice at the top)."""
+    for error in refused.errors or []:
+        if error.get("field") in ("problem", "type"):
+            form.errors[error["field"]] = LINK_REFUSED.get(error.get("message"), NOT_LINKABLE)
+    if not form.errors:
+        form.errors["form"] = ROUTING_REFUSED
 
 
 def _conflict(current: Page, number: int, form: forms.Form) -> Response:

@@ -333,13 +333,36 @@ def test_given_a_problem_link_then_only_a_problem_ticket_is_accepted(api: Api, a
     page = html(agent.get(f"/agent/tickets/{incident}"))
 
     refused = agent.post(f"/agent/tickets/{incident}/change", change_form(page, problem="999"))
+    not_a_problem = agent.post(
+        f"/agent/tickets/{incident}/change", change_form(page, problem=str(incident))
+    )
     linked = agent.post(
         f"/agent/tickets/{incident}/change", change_form(page, problem=f"#{problem}")
     )
 
+    # The service refuses; the page shows its reason next to the field, in Dutch.
     assert refused.status_code == 422 and 'id="problem-error"' in html(refused)
+    assert "Er is geen melding met dat nummer." in html(refused)
+    assert not_a_problem.status_code == 422
+    assert "Een ticket kan niet zijn eigen probleem zijn." in html(not_a_problem)
     assert linked.status_code == 303
     assert ticket(api, incident)["problem"] == problem
+    listed = api.call("GET", f"/v1/tickets/{problem}/links", as_=AGENT)
+    assert [t["number"] for t in listed.json_body["items"]] == [incident]
+
+
+def test_given_a_question_then_the_page_refuses_a_problem_link(api: Api, agent: Browser):
+    problem = file(api, "Printers keep jamming", type="problem")
+    question = file(api, "Which printer is mine?", type="question")
+    page = html(agent.get(f"/agent/tickets/{question}"))
+
+    refused = agent.post(
+        f"/agent/tickets/{question}/change", change_form(page, problem=str(problem))
+    )
+
+    assert refused.status_code == 422
+    assert "Alleen incidenten kunnen aan een probleem gekoppeld worden." in html(refused)
+    assert ticket(api, question)["problem"] is None
 
 
 def test_given_escalation_and_time_then_both_are_recorded(api: Api, agent: Browser):
