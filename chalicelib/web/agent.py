@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from chalicelib.domain.kb import Article
 from chalicelib.domain.macros import Macro
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import (
@@ -20,6 +21,7 @@ from chalicelib.domain.tickets import (
     Level,
     Priority,
     Status,
+    Ticket,
     TicketType,
     Visibility,
     can_move,
@@ -30,7 +32,7 @@ from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
 from chalicelib.web import agent_forms, forms, labels
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import macro_service, ticket_service, workspace
+from chalicelib.wiring import kb_service, macro_service, ticket_service, workspace
 
 agent_bp = Blueprint(__name__)
 
@@ -54,6 +56,29 @@ TEMPLATES_OFFERED = 100
 def reply_templates(principal: Principal) -> list[Macro]:
     """The response templates (macros) this agent may use; filled in only when chosen."""
     return macro_service().list_for(principal, TEMPLATES_OFFERED).items
+
+
+# The agent's ticket page suggests this many articles for the ticket (docs/web.md: cost).
+ARTICLES_SUGGESTED = 3
+
+
+def suggested_articles(principal: Principal, ticket: Ticket) -> list[Article]:
+    """Published articles for the ticket's subject and description, as the agent reads
+    them (agents-only ones included): the postings of at most 8 terms and one BatchGetItem."""
+    hits = kb_service().suggest(
+        principal,
+        principal.tenant,
+        ticket.subject,
+        ticket.description,
+        limit=ARTICLES_SUGGESTED,
+    )
+    return [hit.article for hit in hits]
+
+
+def _article_id(raw: str) -> str:
+    if not raw or len(raw) > 64 or not raw.replace("-", "").replace("_", "").isalnum():
+        raise NotFound("No such article.")
+    return raw
 
 
 def _number(raw: str) -> int:
@@ -149,6 +174,13 @@ def add_message(current: Page, number: str) -> Response:
         # draft the agent reads and edits before sending.
         body = macro_service().render(current.user, values.get("template", ""), ticket_number)
         draft = forms.Form({"body": body, "visibility": values.get("visibility", "public")})
+        return _show(current, ticket_number, message_form=draft)
+    if values.get("action") == "apply_article":
+        # A knowledge-base article's answer as stored (Markdown) as the draft; the agent
+        # reads, edits and sends it like any reply.
+        article = _article_id(values.get("article", ""))
+        found = kb_service().get(current.user, current.user.tenant, article, count_view=False)
+        draft = forms.Form({"body": found.body, "visibility": values.get("visibility", "public")})
         return _show(current, ticket_number, message_form=draft)
     form = agent_forms.message(values)
     if not form.ok:
@@ -293,7 +325,8 @@ def _show(
     conflict: dict[str, Any] | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
-    (one Query each). Staff only: a requester is refused by the audit trail's rule."""
+    (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
+    is refused by the audit trail's rule."""
     service = ticket_service()
     current.return_to = f"/agent/tickets/{number}"
     ticket = service.get(current.user, number)
@@ -319,6 +352,8 @@ def _show(
         time_form=time_form or forms.Form({"minutes": "", "note": ""}),
         conflict=conflict,
         templates=reply_templates(current.user),
+        # Only where the reply box is: a closed ticket takes no reply.
+        articles=suggested_articles(current.user, ticket) if ticket.status != Status.CLOSED else [],
         moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)],
         priorities=tuple(Priority),
         types=tuple(TicketType),

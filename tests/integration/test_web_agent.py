@@ -541,3 +541,46 @@ def _fresh_page_caches() -> Iterator[None]:
     views.forget_tenant_settings()
     yield
     views.forget_tenant_settings()
+
+
+# --- knowledge base: insert an article's answer as the draft --------------------------------
+
+
+def test_given_a_published_article_when_inserting_its_answer_then_the_draft_holds_it_unsent(
+    api: Api, agent: Browser
+):
+    body = "Zet de printer uit, wacht *tien* seconden en zet hem weer aan."
+    article = api.call(
+        "POST",
+        "/v1/kb/articles",
+        as_="supervisor@demo.example.com",
+        body={
+            "title": "Printer loopt vast",
+            "body": body,
+            "language": "nl",
+            "visibility": "agents",
+            "status": "published",
+        },
+    )
+    assert article.status_code == 201, article.body
+    number = api.create_ticket(
+        subject="Printer loopt vast", description="De printer loopt steeds vast"
+    )["number"]
+
+    page = html(agent.get(f"/agent/tickets/{number}"))
+    # Agents see agents-only articles among the suggestions, each with its own button.
+    assert "Voorgestelde artikelen" in page and "Printer loopt vast</strong>" in page
+    assert f'name="article" value="{article.json_body["id"]}"' in page
+    answer = agent.post(
+        f"/agent/tickets/{number}/message",
+        {"action": "apply_article", "article": article.json_body["id"], "visibility": "public"},
+    )
+
+    assert answer.status_code == 200
+    draft = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', html(answer), re.S)
+    assert draft and draft.group(1) == body
+    assert api.call("GET", f"/v1/tickets/{number}/messages", as_=AGENT).json_body["items"] == []
+    unknown = agent.post(
+        f"/agent/tickets/{number}/message", {"action": "apply_article", "article": "../x"}
+    )
+    assert unknown.status_code == 404
