@@ -354,8 +354,19 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProblemLink:
+    """An incident listed in its problem's partition (`LINK#<incident>`), written with the
+    incident's change of `problem` so the problem's list of incidents stays whole."""
+
+    tenant: str
+    problem: int
+    incident: int
+    linked_at: datetime
+
+
 # What a ticket change can write alongside the ticket, in the same transaction.
-Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt
+Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt | ProblemLink
 
 
 def files_of(records: list[Record]) -> list[str]:

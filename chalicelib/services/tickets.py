@@ -26,6 +26,7 @@ from chalicelib.domain.tickets import (
     Message,
     Person,
     Priority,
+    ProblemLink,
     Rating,
     Record,
     Status,
@@ -53,6 +54,14 @@ from chalicelib.services.rules import RuleService
 from chalicelib.services.sla import SlaSettings
 
 R = TypeVar("R")
+
+# Why a link to a problem is refused (errors[].message with field "problem" or "type").
+PROBLEM_NOT_FOUND = "No such ticket."
+PROBLEM_IS_SELF = "A ticket cannot be its own problem."
+PROBLEM_NOT_A_PROBLEM = "Not a problem ticket."
+PROBLEM_CLOSED = "The problem is closed."
+PROBLEM_ONLY_INCIDENTS = "Only incidents link to a problem."
+LINKED_STAYS_INCIDENT = "Linked to a problem: clear the problem first."
 
 # Concurrent server-side changes (a reply landing while an agent logs time) are retried on a
 # fresh read; a client's own stale If-Match never is.
@@ -305,13 +314,14 @@ class TicketService:
         changed = diff(ticket, after)
         if not changed:
             return ticket
+        linked = self._check_problem(principal, after, changed)
         after, routed = self._route(principal, after, Trigger.UPDATED, now, changed)
         after = self._run_clocks(ticket, after, now)
         event = self._event(
             principal, after, "ticket.updated", changes=changed, data=_clock_moves(ticket, after)
         )
         try:
-            self.tickets.save(after, expected_version, [event, *routed])
+            self.tickets.save(after, expected_version, [event, *routed, *linked])
         except VersionConflict as exc:
             raise PreconditionFailed(f"Ticket {number} was changed meanwhile.") from exc
         return after
@@ -538,6 +548,57 @@ class TicketService:
             problems.append({"field": "group", "message": "No such group."})
         if problems:
             raise Invalid("The ticket cannot be routed like that.", errors=problems)
+
+    def _check_problem(
+        self, principal: Principal, after: Ticket, changed: dict[str, Any]
+    ) -> list[Record]:
+        """A ticket links only as an incident, to a problem of its own tenant that is not
+        closed. Setting `problem` writes what POST /links writes: the problem's LINK# item and
+        a `problem.linked` event on the problem. Clearing or moving it leaves the old item,
+        which the list skips (the incident's own `problem` decides)."""
+        if "problem" not in changed and "type" not in changed:
+            return []
+        if after.problem is None:
+            return []
+        if "problem" not in changed:  # the type changed under an existing link
+            if after.type != TicketType.INCIDENT:
+                raise Invalid(
+                    "A ticket linked to a problem stays an incident.",
+                    errors=[{"field": "type", "message": LINKED_STAYS_INCIDENT}],
+                )
+            return []
+        target = (
+            None
+            if after.problem == after.number
+            else self.tickets.get(principal.tenant, after.problem)
+        )
+        if after.problem == after.number:
+            message = PROBLEM_IS_SELF
+        elif target is None:
+            message = PROBLEM_NOT_FOUND
+        elif target.type != TicketType.PROBLEM:
+            message = PROBLEM_NOT_A_PROBLEM
+        elif target.status == Status.CLOSED:
+            message = PROBLEM_CLOSED
+        elif after.type != TicketType.INCIDENT:
+            message = PROBLEM_ONLY_INCIDENTS
+        else:
+            message = None
+        if message or target is None:
+            raise Invalid(
+                "This ticket cannot be linked to that problem.",
+                errors=[{"field": "problem", "message": message}],
+            )
+        linked_at = after.updated_at
+        return [
+            ProblemLink(after.tenant, target.number, after.number, linked_at),
+            replace(
+                new_event(
+                    target, "problem.linked", principal.actor(), data={"incidents": [after.number]}
+                ),
+                occurred_at=linked_at,
+            ),
+        ]
 
     def _event(
         self,

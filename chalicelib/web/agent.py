@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from chalicelib.domain.kb import Article
 from chalicelib.domain.macros import Macro
 from chalicelib.domain.principal import Principal, Role
 from chalicelib.domain.tickets import (
@@ -20,16 +21,18 @@ from chalicelib.domain.tickets import (
     Level,
     Priority,
     Status,
+    Ticket,
     TicketType,
     Visibility,
     can_move,
 )
+from chalicelib.services import tickets as ticket_rules
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
 from chalicelib.web import agent_forms, forms, labels
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import macro_service, ticket_service, workspace
+from chalicelib.wiring import kb_service, macro_service, ticket_service, workspace
 
 agent_bp = Blueprint(__name__)
 
@@ -53,6 +56,29 @@ TEMPLATES_OFFERED = 100
 def reply_templates(principal: Principal) -> list[Macro]:
     """The response templates (macros) this agent may use; filled in only when chosen."""
     return macro_service().list_for(principal, TEMPLATES_OFFERED).items
+
+
+# The agent's ticket page suggests this many articles for the ticket (docs/web.md: cost).
+ARTICLES_SUGGESTED = 3
+
+
+def suggested_articles(principal: Principal, ticket: Ticket) -> list[Article]:
+    """Published articles for the ticket's subject and description, as the agent reads
+    them (agents-only ones included): the postings of at most 8 terms and one BatchGetItem."""
+    hits = kb_service().suggest(
+        principal,
+        principal.tenant,
+        ticket.subject,
+        ticket.description,
+        limit=ARTICLES_SUGGESTED,
+    )
+    return [hit.article for hit in hits]
+
+
+def _article_id(raw: str) -> str:
+    if not raw or len(raw) > 64 or not raw.replace("-", "").replace("_", "").isalnum():
+        raise NotFound("No such article.")
+    return raw
 
 
 def _number(raw: str) -> int:
@@ -149,6 +175,13 @@ def add_message(current: Page, number: str) -> Response:
         body = macro_service().render(current.user, values.get("template", ""), ticket_number)
         draft = forms.Form({"body": body, "visibility": values.get("visibility", "public")})
         return _show(current, ticket_number, message_form=draft)
+    if values.get("action") == "apply_article":
+        # A knowledge-base article's answer as stored (Markdown) as the draft; the agent
+        # reads, edits and sends it like any reply.
+        article = _article_id(values.get("article", ""))
+        found = kb_service().get(current.user, current.user.tenant, article, count_view=False)
+        draft = forms.Form({"body": found.body, "visibility": values.get("visibility", "public")})
+        return _show(current, ticket_number, message_form=draft)
     form = agent_forms.message(values)
     if not form.ok:
         return _show(current, ticket_number, status=422, message_form=form)
@@ -168,8 +201,6 @@ def change(current: Page, number: str) -> Response:
     service = ticket_service()
     ticket = service.get(current.user, ticket_number)
     form, version, changes = agent_forms.change(values, ticket, _groups(current))
-    if form.ok and changes.get("problem") and not _is_problem(current, changes["problem"]):
-        form.errors["problem"] = N_("That ticket is not a problem ticket.")
     if not form.ok or version is None:
         return _show(current, ticket_number, status=422, change_form=form)
     try:
@@ -177,18 +208,35 @@ def change(current: Page, number: str) -> Response:
         service.update(current.user, ticket_number, changes, version)
     except PreconditionFailed:
         return _conflict(current, ticket_number, form)
-    except Invalid:
-        form.errors["form"] = ROUTING_REFUSED
+    except Invalid as refused:
+        _place_errors(form, refused)
         return _show(current, ticket_number, status=422, change_form=form)
     current.flash("changed", ticket_number)
     return current.redirect(f"/agent/tickets/{ticket_number}")
 
 
-def _is_problem(current: Page, number: int) -> bool:
-    try:
-        return ticket_service().get(current.user, number).type == TicketType.PROBLEM
-    except NotFound:
-        return False
+# The service's reasons for refusing a link to a problem, in the page's words.
+NOT_LINKABLE = N_("That ticket is not a problem ticket.")
+LINK_REFUSED = {
+    ticket_rules.PROBLEM_NOT_FOUND: N_("There is no ticket with that number."),
+    ticket_rules.PROBLEM_IS_SELF: N_("A ticket cannot be its own problem."),
+    ticket_rules.PROBLEM_NOT_A_PROBLEM: NOT_LINKABLE,
+    ticket_rules.PROBLEM_CLOSED: N_("That problem is closed."),
+    ticket_rules.PROBLEM_ONLY_INCIDENTS: N_("Only incidents can be linked to a problem."),
+    ticket_rules.LINKED_STAYS_INCIDENT: N_(
+        "This ticket is linked to a problem: clear the problem first to change its type."
+    ),
+}
+
+
+def _place_errors(form: forms.Form, refused: Invalid) -> None:
+    """The service decides; its errors go next to the field they name (routing errors, which
+    the form already checks loosely, keep their notice at the top)."""
+    for error in refused.errors or []:
+        if error.get("field") in ("problem", "type"):
+            form.errors[error["field"]] = LINK_REFUSED.get(error.get("message"), NOT_LINKABLE)
+    if not form.errors:
+        form.errors["form"] = ROUTING_REFUSED
 
 
 def _conflict(current: Page, number: int, form: forms.Form) -> Response:
@@ -277,7 +325,8 @@ def _show(
     conflict: dict[str, Any] | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
-    (one Query each). Staff only: a requester is refused by the audit trail's rule."""
+    (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
+    is refused by the audit trail's rule."""
     service = ticket_service()
     current.return_to = f"/agent/tickets/{number}"
     ticket = service.get(current.user, number)
@@ -303,6 +352,8 @@ def _show(
         time_form=time_form or forms.Form({"minutes": "", "note": ""}),
         conflict=conflict,
         templates=reply_templates(current.user),
+        # Only where the reply box is: a closed ticket takes no reply.
+        articles=suggested_articles(current.user, ticket) if ticket.status != Status.CLOSED else [],
         moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)],
         priorities=tuple(Priority),
         types=tuple(TicketType),

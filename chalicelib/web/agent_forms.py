@@ -82,8 +82,6 @@ def change(
     if problem and (not problem.isdigit() or len(problem) > 12 or int(problem) < 1):
         form.errors["problem"] = N_("Enter the number of a problem ticket, like 1042.")
     parsed["problem"] = int(problem) if problem.isdigit() and len(problem) <= 12 else None
-    if problem and parsed["problem"] == ticket.number:
-        form.errors["problem"] = N_("A ticket cannot be its own problem.")
     if not form.ok or version is None:
         return form, version, {}
     current = {

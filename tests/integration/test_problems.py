@@ -196,3 +196,98 @@ def resolve_as(api, number, who):
     return api.call(
         "POST", f"/v1/tickets/{number}/resolve", as_=who, body={}, headers={"If-Match": '"1"'}
     )
+
+
+# --- linking by PATCH of `problem` (the service checks it, as POST /links does) -------------
+
+
+def patch_problem(api, number, value, version=1, who=AGENT):
+    return api.call(
+        "PATCH",
+        f"/v1/tickets/{number}",
+        as_=who,
+        body={"problem": value},
+        headers={"If-Match": f'"{version}"'},
+    )
+
+
+def linked_numbers(api, number) -> list[int]:
+    items = api.call("GET", f"/v1/tickets/{number}/links", as_=AGENT).json_body["items"]
+    return [t["number"] for t in items]
+
+
+def test_given_a_patch_of_problem_then_the_problem_lists_the_incident_with_an_audit(api):
+    number = new_problem(api)["number"]
+    own = incident(api)
+    answer = patch_problem(api, own, number)
+    assert answer.status_code == 200, answer.body
+    assert answer.json_body["problem"] == number
+    # Same transaction as POST /links: the LINK# item and the problem's own event.
+    assert linked_numbers(api, number) == [own]
+    events = api.call("GET", f"/v1/tickets/{number}/events", as_=AGENT).json_body["items"]
+    assert events[-1]["type"] == "problem.linked" and events[-1]["data"] == {"incidents": [own]}
+
+
+def test_given_a_bad_problem_in_a_patch_then_422_on_problem_and_nothing_written(api):
+    number = new_problem(api)["number"]
+    own = incident(api)
+    question = api.create_ticket(
+        as_=REQUESTER, subject="How do I", description="use VPN?", type="question"
+    )["number"]
+    other = incident(api)
+    # Numbers count per tenant: Acme's problem gets a number no demo ticket has.
+    acme_problem = 0
+    while acme_problem <= other:
+        acme_problem = api.create_ticket(
+            as_=ACME_AGENT,
+            subject="Acme VPN",
+            description="down",
+            type="problem",
+            requester_email=ACME_AGENT,
+        )["number"]
+    refused = {
+        "another tenant's problem": (own, acme_problem),
+        "no such ticket": (own, 99999),
+        "not a problem": (own, other),
+        "itself": (own, own),
+        "a question": (question, number),
+        "the problem itself": (number, number),
+    }
+    for why, (ticket, target) in refused.items():
+        body = problem(patch_problem(api, ticket, target), 422)
+        assert [e["field"] for e in body["errors"]] == ["problem"], why
+    # Another tenant's problem reads like a missing ticket: its existence is not revealed.
+    acme = problem(patch_problem(api, own, acme_problem), 422)
+    missing = problem(patch_problem(api, own, 99999), 422)
+    assert acme["errors"] == missing["errors"]
+    for ticket in (own, question, number):
+        seen = api.call("GET", f"/v1/tickets/{ticket}", as_=AGENT).json_body
+        assert seen["problem"] is None and seen["version"] == 1
+    assert linked_numbers(api, number) == []
+    events = api.call("GET", f"/v1/tickets/{number}/events", as_=AGENT).json_body["items"]
+    assert [e["type"] for e in events] == ["ticket.created"]
+
+
+def test_given_a_linked_incident_when_its_problem_is_cleared_then_the_list_drops_it(api):
+    number = new_problem(api)["number"]
+    own = incident(api)
+    assert link(api, number, [own]).status_code == 200
+    # A linked incident stays an incident: changing its type alone is refused.
+    body = problem(
+        api.call(
+            "PATCH",
+            f"/v1/tickets/{own}",
+            as_=AGENT,
+            body={"type": "question"},
+            headers={"If-Match": '"2"'},
+        ),
+        422,
+    )
+    assert body["errors"][0]["field"] == "type"
+    cleared = patch_problem(api, own, None, version=2)
+    assert cleared.status_code == 200, cleared.body
+    assert cleared.json_body["problem"] is None
+    assert linked_numbers(api, number) == []
+    # Linking again by PATCH brings it back.
+    assert patch_problem(api, own, number, version=3).status_code == 200
+    assert linked_numbers(api, number) == [own]

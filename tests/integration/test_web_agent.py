@@ -333,13 +333,36 @@ def test_given_a_problem_link_then_only_a_problem_ticket_is_accepted(api: Api, a
     page = html(agent.get(f"/agent/tickets/{incident}"))
 
     refused = agent.post(f"/agent/tickets/{incident}/change", change_form(page, problem="999"))
+    not_a_problem = agent.post(
+        f"/agent/tickets/{incident}/change", change_form(page, problem=str(incident))
+    )
     linked = agent.post(
         f"/agent/tickets/{incident}/change", change_form(page, problem=f"#{problem}")
     )
 
+    # The service refuses; the page shows its reason next to the field, in Dutch.
     assert refused.status_code == 422 and 'id="problem-error"' in html(refused)
+    assert "Er is geen melding met dat nummer." in html(refused)
+    assert not_a_problem.status_code == 422
+    assert "Een ticket kan niet zijn eigen probleem zijn." in html(not_a_problem)
     assert linked.status_code == 303
     assert ticket(api, incident)["problem"] == problem
+    listed = api.call("GET", f"/v1/tickets/{problem}/links", as_=AGENT)
+    assert [t["number"] for t in listed.json_body["items"]] == [incident]
+
+
+def test_given_a_question_then_the_page_refuses_a_problem_link(api: Api, agent: Browser):
+    problem = file(api, "Printers keep jamming", type="problem")
+    question = file(api, "Which printer is mine?", type="question")
+    page = html(agent.get(f"/agent/tickets/{question}"))
+
+    refused = agent.post(
+        f"/agent/tickets/{question}/change", change_form(page, problem=str(problem))
+    )
+
+    assert refused.status_code == 422
+    assert "Alleen incidenten kunnen aan een probleem gekoppeld worden." in html(refused)
+    assert ticket(api, question)["problem"] is None
 
 
 def test_given_escalation_and_time_then_both_are_recorded(api: Api, agent: Browser):
@@ -518,3 +541,46 @@ def _fresh_page_caches() -> Iterator[None]:
     views.forget_tenant_settings()
     yield
     views.forget_tenant_settings()
+
+
+# --- knowledge base: insert an article's answer as the draft --------------------------------
+
+
+def test_given_a_published_article_when_inserting_its_answer_then_the_draft_holds_it_unsent(
+    api: Api, agent: Browser
+):
+    body = "Zet de printer uit, wacht *tien* seconden en zet hem weer aan."
+    article = api.call(
+        "POST",
+        "/v1/kb/articles",
+        as_="supervisor@demo.example.com",
+        body={
+            "title": "Printer loopt vast",
+            "body": body,
+            "language": "nl",
+            "visibility": "agents",
+            "status": "published",
+        },
+    )
+    assert article.status_code == 201, article.body
+    number = api.create_ticket(
+        subject="Printer loopt vast", description="De printer loopt steeds vast"
+    )["number"]
+
+    page = html(agent.get(f"/agent/tickets/{number}"))
+    # Agents see agents-only articles among the suggestions, each with its own button.
+    assert "Voorgestelde artikelen" in page and "Printer loopt vast</strong>" in page
+    assert f'name="article" value="{article.json_body["id"]}"' in page
+    answer = agent.post(
+        f"/agent/tickets/{number}/message",
+        {"action": "apply_article", "article": article.json_body["id"], "visibility": "public"},
+    )
+
+    assert answer.status_code == 200
+    draft = re.search(r'<textarea id="body" name="body"[^>]*>(.*?)</textarea>', html(answer), re.S)
+    assert draft and draft.group(1) == body
+    assert api.call("GET", f"/v1/tickets/{number}/messages", as_=AGENT).json_body["items"] == []
+    unknown = agent.post(
+        f"/agent/tickets/{number}/message", {"action": "apply_article", "article": "../x"}
+    )
+    assert unknown.status_code == 404

@@ -2,7 +2,8 @@
 
 A link is kept twice: on the incident (`problem`, so the incident shows it) and as a
 `LINK#<incident>` item in the problem's partition, so one Query lists a problem's incidents
-without an index. Both are written in the same transaction; a later change of an incident's
+without an index. Both are written in the same transaction (here, and in a PATCH of
+`problem` through DynamoTickets.save); a later change of an incident's
 `problem` leaves the old link item behind, which readers skip (the incident decides).
 """
 
@@ -14,11 +15,11 @@ from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.tickets import (
     DynamoTickets,
     event_item,
-    iso,
+    problem_link_item,
     ticket_from_item,
     ticket_item,
 )
-from chalicelib.domain.tickets import Event, Ticket
+from chalicelib.domain.tickets import Event, ProblemLink, Ticket
 from chalicelib.services.ports import Page, VersionConflict
 
 _BATCH_GET = 100  # keys in one BatchGetItem
@@ -75,14 +76,14 @@ class DynamoProblems:
                     "Put": {
                         "TableName": self.table,
                         "Item": to_item(
-                            {
-                                "PK": keys.ticket_pk(incident.tenant, incident.problem or 0),
-                                "SK": keys.problem_link_sk(incident.number),
-                                "kind": "problem_link",
-                                "tenant": incident.tenant,
-                                "incident": incident.number,
-                                "linked_at": iso(incident.updated_at),
-                            }
+                            problem_link_item(
+                                ProblemLink(
+                                    incident.tenant,
+                                    incident.problem or 0,
+                                    incident.number,
+                                    incident.updated_at,
+                                )
+                            )
                         ),
                     }
                 },

@@ -24,6 +24,7 @@ from chalicelib.domain.tickets import (
     Message,
     Person,
     Priority,
+    ProblemLink,
     Rating,
     Record,
     Satisfaction,
@@ -781,6 +782,8 @@ def record_item(record: Record) -> dict[str, Any]:
         return attachment_item(record)
     if isinstance(record, MailRef):
         return mail_ref_item(record)
+    if isinstance(record, ProblemLink):
+        return problem_link_item(record)
     if isinstance(record, MailReceipt):
         return {
             "PK": keys.ticket_pk(record.tenant, record.ticket),
@@ -793,6 +796,17 @@ def record_item(record: Record) -> dict[str, Any]:
             "mail": mail_facts_item(record.facts),
         }
     return time_item(record)
+
+
+def problem_link_item(link: ProblemLink) -> dict[str, Any]:
+    return {
+        "PK": keys.ticket_pk(link.tenant, link.problem),
+        "SK": keys.problem_link_sk(link.incident),
+        "kind": "problem_link",
+        "tenant": link.tenant,
+        "incident": link.incident,
+        "linked_at": iso(link.linked_at),
+    }
 
 
 def _put(table: str, record: Record) -> dict[str, Any]:
