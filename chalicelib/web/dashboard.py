@@ -185,6 +185,7 @@ def chart_data(report: dict[str, Any], formats: Formats, locale: str) -> str:
         "resolved": [d["resolved"] for d in report["daily"]],
         "backlog": [d["backlog"] for d in report["daily"]],
         "names": {
+            "day": gettext(locale, N_("Day")),
             "created": gettext(locale, N_("Created")),
             "resolved": gettext(locale, N_("Resolved")),
             "backlog": gettext(locale, N_("Backlog")),

@@ -30,7 +30,7 @@
           { stroke: text, size: 40 },
         ],
         series: [
-          { label: "", value: function (u, i) { return i == null ? "" : data.labels[i]; } },
+          { label: data.names.day, value: function (u, i) { return i == null ? "" : data.labels[i]; } },
           { label: data.names.created, stroke: "#1f77b4", width: 2, fill: "rgba(31,119,180,0.12)" },
           { label: data.names.resolved, stroke: "#2ca02c", width: 2 },
           { label: data.names.backlog, stroke: "#d62728", width: 2, dash: [6, 4] },
