@@ -450,7 +450,7 @@ def _contact_form(current: Page, form: forms.Form, nonce: str, *, status: int = 
 @agent_bp.route("/agent/supervisor", methods=["GET"])
 @page(agent_bp)
 def supervisor(current: Page) -> Response:
-    """Live counts of open work until the report dashboard (GET /v1/reports/summary) lands."""
+    """Live counts of open work; the report dashboard is /agent/reports (web/dashboard.py)."""
     counts = workspace().live_counts(current.user)
     return current.render(
         "agent_supervisor.html",

@@ -20,6 +20,9 @@ _CONTENT_TYPES = {
     "pico.min.css": "text/css; charset=utf-8",
     "portal.css": "text/css; charset=utf-8",
     "htmx.min.js": "text/javascript; charset=utf-8",
+    "uPlot.iife.min.js": "text/javascript; charset=utf-8",
+    "uPlot.min.css": "text/css; charset=utf-8",
+    "dashboard.js": "text/javascript; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 

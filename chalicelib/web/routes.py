@@ -2,7 +2,16 @@
 
 from chalice import Blueprint
 
-from chalicelib.web import account, agent, approval, assets, kb_pages, portal, survey
+from chalicelib.web import (
+    account,
+    agent,
+    approval,
+    assets,
+    dashboard,
+    kb_pages,
+    portal,
+    survey,
+)
 
 
 def blueprints() -> list[Blueprint]:
@@ -14,4 +23,5 @@ def blueprints() -> list[Blueprint]:
         survey.survey_bp,
         approval.approval_bp,
         agent.agent_bp,
+        dashboard.dashboard_bp,
     ]
