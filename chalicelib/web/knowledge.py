@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.kb import Article as Stored
+from chalicelib.domain.kb import Language
 from chalicelib.domain.principal import Principal
 from chalicelib.wiring import kb_service
 
@@ -58,11 +59,16 @@ def suggest(principal: Principal, subject: str, text: str = "", *, limit: int = 
 
 
 def top_solutions(
-    principal: Principal | None, tenant: str, *, limit: int = 9
+    principal: Principal | None, tenant: str, locale: str, *, limit: int = 9
 ) -> list[tuple[str | None, list[Article]]]:
-    """The most viewed and helpful articles, grouped by category (best category first)."""
+    """The most viewed and helpful articles in the reader's language (any language when
+    there are none in theirs), grouped by category (best category first)."""
+    service = kb_service()
+    articles = service.top(principal, tenant, language=Language(locale), limit=limit)
+    if not articles:
+        articles = service.top(principal, tenant, limit=limit)
     grouped: dict[str | None, list[Article]] = {}
-    for article in kb_service().top(principal, tenant, limit=limit):
+    for article in articles:
         grouped.setdefault(article.category, []).append(_brief(article))
     return list(grouped.items())
 

@@ -45,7 +45,7 @@ def home(current: Page) -> Response:
     badges = {t.number: labels.sla_badge(t.status, service.sla_view(t)) for t in tickets.items}
     return current.render(
         "home.html",
-        top=knowledge.top_solutions(current.user, current.user.tenant),
+        top=knowledge.top_solutions(current.user, current.user.tenant, current.locale),
         tickets=tickets.items,
         badges=badges,
         next_cursor=tickets.next_cursor,

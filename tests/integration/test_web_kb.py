@@ -120,3 +120,18 @@ def test_given_viewed_articles_then_home_shows_top_solutions(api: Api, signed_in
 
     assert "Meest gebruikte oplossingen" in home
     assert f'href="/kb/articles/{article}"' in home
+
+
+def test_given_top_solutions_in_two_languages_then_home_shows_the_readers_own(
+    api: Api, signed_in: Browser
+):
+    dutch = publish(api)
+    english = publish(api, title="VPN keeps dropping", language="en", category="network")
+    for article in (dutch, english):
+        signed_in.get(f"/kb/articles/{article}")
+
+    home = html(signed_in.get("/"))
+
+    # The demo requester reads Dutch.
+    assert f'href="/kb/articles/{dutch}"' in home
+    assert f'href="/kb/articles/{english}"' not in home
