@@ -7,11 +7,10 @@ decision is one audited change of the ticket (`approval.decided`, plus `message.
 the reason), written conditioned on the version it was based on.
 """
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain import approvals, permissions, sla
+from chalicelib.domain import approvals, permissions
 from chalicelib.domain.approvals import Decision
 from chalicelib.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.domain.permissions import Action
@@ -143,7 +142,7 @@ class ApprovalService:
             changes["status"] = Status.RESOLVED
         elif ticket.status == Status.ON_HOLD:
             changes["status"] = Status.OPEN
-        after = self._clocks(ticket, ticket.with_changes(changes, now), now)
+        after = self.sla.advance(ticket, ticket.with_changes(changes, now), now)
         event = new_event(
             after,
             "approval.decided",
@@ -172,12 +171,3 @@ class ApprovalService:
             data={"message_id": message.id, "visibility": Visibility.PUBLIC.value},
         )
         return after, [event, message, said]
-
-    def _clocks(self, before: Ticket, after: Ticket, now: datetime) -> Ticket:
-        if after.sla is None:
-            return after
-        terms = self.sla.effective(after.tenant)
-        change = sla.Change(before.status, after.status, before.priority, after.priority)
-        return replace(
-            after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
-        )

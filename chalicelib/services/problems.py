@@ -9,10 +9,9 @@ resumes where it stopped, without a second message to anyone who already got one
 """
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain import permissions, sla
+from chalicelib.domain import permissions
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
@@ -183,7 +182,9 @@ class ProblemService:
 
     def _resolve_problem(self, principal: Principal, problem: Ticket, cascade: bool) -> Ticket:
         now = self.clock()
-        after = self._clocks(problem, problem.with_changes({"status": Status.RESOLVED}, now), now)
+        after = self.sla.advance(
+            problem, problem.with_changes({"status": Status.RESOLVED}, now), now
+        )
         event = new_event(
             after,
             "ticket.updated",
@@ -217,7 +218,7 @@ class ProblemService:
             changes: dict[str, Any] = {"status": Status.RESOLVED}
             if incident.first_response_at is None:
                 changes["first_response_at"] = now
-            after = self._clocks(
+            after = self.sla.advance(
                 incident, incident.with_changes(changes, now), now, agent_replied=True
             )
             # One event: the requester hears the message once (services.notify mails a
@@ -238,23 +239,6 @@ class ProblemService:
                 return "failed"
             return "resolved"
         return "failed"
-
-    def _clocks(
-        self, before: Ticket, after: Ticket, now: datetime, *, agent_replied: bool = False
-    ) -> Ticket:
-        if after.sla is None:
-            return after
-        terms = self.sla.effective(after.tenant)
-        change = sla.Change(
-            before.status,
-            after.status,
-            before.priority,
-            after.priority,
-            agent_replied=agent_replied,
-        )
-        return replace(
-            after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
-        )
 
 
 def _check_incidents(sent: list[int], found: dict[int, Ticket], problem: int) -> None:

@@ -4,14 +4,14 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfoNotFoundError
 
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
-from chalicelib.domain import permissions
+from chalicelib.domain import permissions, sla
 from chalicelib.domain.calendar import ALWAYS_OPEN, BusinessCalendar, holiday_source, parse_week
 from chalicelib.domain.errors import Invalid, PreconditionFailed
 from chalicelib.domain.permissions import Action
@@ -25,7 +25,7 @@ from chalicelib.domain.sla import (
     Policy,
     Target,
 )
-from chalicelib.domain.tickets import Priority
+from chalicelib.domain.tickets import Priority, Ticket
 from chalicelib.services.ports import VersionConflict
 
 # The catalog's SLA overrides of a tenant ({"service", "items"} like the policies'
@@ -159,6 +159,32 @@ class SlaSettings:
         self.default_timezone = default_timezone
         self.service_targets = service_targets
         self._cache: dict[str, tuple[float, Effective]] = {}
+
+    def advance(
+        self,
+        before: Ticket,
+        after: Ticket,
+        now: datetime,
+        *,
+        agent_replied: bool = False,
+        requester_replied: bool = False,
+    ) -> Ticket:
+        """`after` with its SLA clocks moved on by the change from `before`: the one rule every
+        change of a ticket (an update, a reply, an approval, a problem's resolution) follows."""
+        if after.sla is None:
+            return after
+        terms = self.effective(after.tenant)
+        change = sla.Change(
+            before.status,
+            after.status,
+            before.priority,
+            after.priority,
+            agent_replied=agent_replied,
+            requester_replied=requester_replied,
+        )
+        return replace(
+            after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
+        )
 
     def effective(self, tenant: str) -> Effective:
         cached = self._cache.get(tenant)

@@ -197,7 +197,7 @@ class TicketService:
                 ),
             )
             if extras:  # e.g. on_hold while it waits for approval: clocks follow the status
-                ticket = self._run_clocks(ticket, replace(ticket, **extras), now)
+                ticket = self.sla.advance(ticket, replace(ticket, **extras), now)
             summary = _summary(ticket)
             if mail_message_id:
                 # What our acknowledgement answers, so it threads in the requester's mailbox.
@@ -316,7 +316,7 @@ class TicketService:
             return ticket
         linked = self._check_problem(principal, after, changed)
         after, routed = self._route(principal, after, Trigger.UPDATED, now, changed)
-        after = self._run_clocks(ticket, after, now)
+        after = self.sla.advance(ticket, after, now)
         event = self._event(
             principal, after, "ticket.updated", changes=changed, data=_clock_moves(ticket, after)
         )
@@ -362,7 +362,7 @@ class TicketService:
             )
             after = ticket.with_changes(_effects_of_message(principal, ticket, message), now)
             public = visibility == Visibility.PUBLIC
-            after = self._run_clocks(
+            after = self.sla.advance(
                 ticket,
                 after,
                 now,
@@ -500,30 +500,6 @@ class TicketService:
             return None
         terms = self.sla.effective(ticket.tenant)
         return sla.view(ticket.sla, self.clock(), terms.calendars)
-
-    def _run_clocks(
-        self,
-        before: Ticket,
-        after: Ticket,
-        now: datetime,
-        *,
-        agent_replied: bool = False,
-        requester_replied: bool = False,
-    ) -> Ticket:
-        if after.sla is None:
-            return after
-        terms = self.sla.effective(after.tenant)
-        change = sla.Change(
-            before.status,
-            after.status,
-            before.priority,
-            after.priority,
-            agent_replied=agent_replied,
-            requester_replied=requester_replied,
-        )
-        return replace(
-            after, sla=sla.advance(after.sla, change, terms.policy, now, terms.calendars)
-        )
 
     def _route(
         self,
