@@ -14,7 +14,8 @@ from typing import Any
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
-from chalicelib.adapters.dynamo.tickets import decode_cursor, encode_cursor, iso
+from chalicelib.adapters.dynamo.paging import query_page
+from chalicelib.adapters.dynamo.tickets import iso
 from chalicelib.domain import search
 from chalicelib.domain.kb import (
     Article,
@@ -32,7 +33,6 @@ _CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 _MAX_TRANSACTION = 100
 # Term statistics are attributes of one item, named by this prefix and the term.
 _DF_PREFIX = "df:"
-_MAX_ROUNDS = 4
 # boto3 clients are thread-safe; this many term Queries of one search run at once.
 _PARALLEL_QUERIES = 8
 
@@ -123,7 +123,7 @@ class DynamoKnowledgeBase:
             "ScanIndexForward": False,
         }
         _add_filters(params, filters)
-        rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
+        rows, next_cursor = query_page(self._db, params, limit, cursor, (f"{index}PK", partition))
         return Page([article_from_item(r, None) for r in rows], next_cursor)
 
     def top(
@@ -141,7 +141,7 @@ class DynamoKnowledgeBase:
             "ScanIndexForward": False,
         }
         _add_filters(params, filters)
-        rows, _ = self._query(params, limit, None, (f"{index}PK", partition))
+        rows, _ = query_page(self._db, params, limit, None, (f"{index}PK", partition))
         return [(r["id"], counts_from_item(r)) for r in rows]
 
     def versions(
@@ -154,7 +154,7 @@ class DynamoKnowledgeBase:
             "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": keys.KB_VERSION_PREFIX}),
             "ScanIndexForward": False,
         }
-        rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
+        rows, next_cursor = query_page(self._db, params, limit, cursor, ("PK", pk))
         return Page([version_from_item(r) for r in rows], next_cursor)
 
     # --- search -----------------------------------------------------------------------------
@@ -451,26 +451,6 @@ class DynamoKnowledgeBase:
             if set(codes) <= _CONFLICTS:
                 raise VersionConflict() from exc
             raise
-
-    def _query(
-        self,
-        params: dict[str, Any],
-        limit: int,
-        cursor: str | None,
-        partition: tuple[str, str],
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        start = decode_cursor(cursor, partition) if cursor else None
-        rows: list[dict[str, Any]] = []
-        for _ in range(_MAX_ROUNDS):
-            request = {**params, "Limit": limit - len(rows)}
-            if start:
-                request["ExclusiveStartKey"] = start
-            answer = self._db.query(**request)
-            rows += [from_item(i) for i in answer.get("Items", [])]
-            start = answer.get("LastEvaluatedKey")
-            if not start or len(rows) >= limit:
-                break
-        return rows, encode_cursor(start) if start else None
 
 
 def _add_filters(params: dict[str, Any], filters: dict[str, Any]) -> None:

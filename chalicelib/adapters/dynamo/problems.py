@@ -12,6 +12,7 @@ from typing import Any
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
+from chalicelib.adapters.dynamo.paging import query_page
 from chalicelib.adapters.dynamo.tickets import (
     DynamoTickets,
     event_item,
@@ -107,5 +108,5 @@ class DynamoProblems:
             ),
         }
         pk = keys.ticket_pk(tenant, problem)
-        rows, next_cursor = self.tickets._query(params, limit, cursor, ("PK", pk))
+        rows, next_cursor = query_page(client("dynamodb"), params, limit, cursor, ("PK", pk))
         return Page([r["incident"] for r in rows], next_cursor)

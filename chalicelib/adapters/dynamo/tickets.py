@@ -1,8 +1,5 @@
 """Ticket repository: every ticket access pattern as a named method (docs/data-model.md)."""
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +8,7 @@ from typing import Any
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
-from chalicelib.domain.errors import BadRequest
+from chalicelib.adapters.dynamo.paging import query_page
 from chalicelib.domain.sla import CalendarKind, Clock, ClockName, Scope, TicketSla
 from chalicelib.domain.tickets import (
     Attachment,
@@ -49,7 +46,6 @@ from chalicelib.settings import get_settings
 
 # A filtered page reads at most this many Query rounds, so its cost stays O(limit) no matter
 # how many tickets the tenant has; a sparse page simply comes back shorter, with a cursor.
-_MAX_ROUNDS = 4
 
 _MAX_TRANSACTION = 100  # items in one TransactWriteItems
 _BATCH_WRITE = 25  # requests in one BatchWriteItem
@@ -222,7 +218,7 @@ class DynamoTickets:
         }
         if filters:
             params["FilterExpression"] = " AND ".join(filters)
-        rows, next_cursor = self._query(params, limit, cursor, (f"{index}PK", partition))
+        rows, next_cursor = query_page(self._db, params, limit, cursor, (f"{index}PK", partition))
         return Page([ticket_from_item(r) for r in rows], next_cursor)
 
     def open_ticket_facts(
@@ -408,7 +404,7 @@ class DynamoTickets:
 
     def attachments(self, tenant: str, number: int) -> list[Attachment]:
         params = _records_query(self.table, tenant, number, "ATT#")
-        rows, _ = self._query(params, 100, None, ("PK", keys.ticket_pk(tenant, number)))
+        rows, _ = query_page(self._db, params, 100, None, ("PK", keys.ticket_pk(tenant, number)))
         return [attachment_from_item(r) for r in rows]
 
     def append_event(self, event: Event) -> None:
@@ -463,7 +459,7 @@ class DynamoTickets:
             params["FilterExpression"] = "visibility = :public"
             params["ExpressionAttributeValues"][":public"] = {"S": Visibility.PUBLIC.value}
         pk = keys.ticket_pk(tenant, number)
-        rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
+        rows, next_cursor = query_page(self._db, params, limit, cursor, ("PK", pk))
         return Page([message_from_item(r) for r in rows], next_cursor)
 
     def events(
@@ -479,28 +475,8 @@ class DynamoTickets:
             # Event ids are ULIDs: the sort key orders them by time.
             params["ScanIndexForward"] = False
         pk = keys.ticket_pk(tenant, number)
-        rows, next_cursor = self._query(params, limit, cursor, ("PK", pk))
+        rows, next_cursor = query_page(self._db, params, limit, cursor, ("PK", pk))
         return Page([event_from_item(r) for r in rows], next_cursor)
-
-    def _query(
-        self,
-        params: dict[str, Any],
-        limit: int,
-        cursor: str | None,
-        partition: tuple[str, str],
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        start = decode_cursor(cursor, partition) if cursor else None
-        rows: list[dict[str, Any]] = []
-        for _ in range(_MAX_ROUNDS):
-            request = {**params, "Limit": limit - len(rows)}
-            if start:
-                request["ExclusiveStartKey"] = start
-            answer = self._db.query(**request)
-            rows += [from_item(i) for i in answer.get("Items", [])]
-            start = answer.get("LastEvaluatedKey")
-            if not start or len(rows) >= limit:
-                break
-        return rows, encode_cursor(start) if start else None
 
 
 def _records_query(table: str, tenant: str, number: int, prefix: str) -> dict[str, Any]:
@@ -574,34 +550,6 @@ def _ticket_filters(
         filters.append("sla_warned = :yes AND sla_breached = :no")
         values.update({":yes": True, ":no": False})
     return filters, names, values
-
-
-def encode_cursor(last_key: dict[str, Any]) -> str:
-    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, partition: tuple[str, str]) -> dict[str, Any]:
-    """A cursor is only accepted for the list it came from; anything else is a 400."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (ValueError, binascii.Error) as exc:
-        raise BadRequest("The cursor is not one this list gave out.") from exc
-    name, value = partition
-    valid = (
-        isinstance(key, dict)
-        and 0 < len(key) <= 4
-        and all(
-            isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
-            for v in key.values()
-        )
-        and key.get(name) == {"S": value}
-        and {"PK", "SK"} <= key.keys()
-    )
-    if not valid:
-        raise BadRequest("The cursor is not one this list gave out.")
-    return key
 
 
 # --- item mapping ---------------------------------------------------------------------
