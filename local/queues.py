@@ -75,6 +75,10 @@ class QueuePoller:
     def start(self) -> None:
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to end after the batch in hand, without waiting for it."""
+        self._stopping.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._thread.join(timeout)

@@ -210,6 +210,12 @@ class Stack:
             _stop_process_group(self.chalice)
         if self.smtp is not None:
             self.smtp.stop()
+        # Every worker thread hears the stop at once and finishes its batch in parallel:
+        # waiting for them one by one added their batches up.
+        workers = [*self.queues, self.ticker, self.poller]
+        for worker in workers:
+            if worker is not None:
+                worker.request_stop()
         for poller in self.queues:
             poller.stop()
         if self.ticker is not None:

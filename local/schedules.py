@@ -79,6 +79,10 @@ class ScheduleTicker:
         self._thread = threading.Thread(target=self._run, name="sla-sweep", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to end after the sweep in hand, without waiting for it."""
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the thread to end and wait for a sweep in progress, up to `timeout` seconds."""
         self._stop.set()

@@ -163,6 +163,10 @@ class TableStreamPoller:
         self._thread = threading.Thread(target=self._run, name="table-stream", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Ask the thread to end after the batch in hand, without waiting for it."""
+        self._stop.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:
