@@ -196,7 +196,7 @@ def test_given_the_workspace_pages_then_they_fit_the_screen_and_are_saved_as_scr
     assert [e for e in tab.console_errors if "Content Security Policy" in e] == []
 
 
-def test_given_the_queue_page_then_htmx_refreshes_it_without_a_reload(
+def test_given_the_queue_page_then_htmx_refreshes_it_without_a_reload_or_losing_focus(
     visit: Callable[..., Visit], stack: Stack
 ):
     tab = visit()
@@ -208,9 +208,14 @@ def test_given_the_queue_page_then_htmx_refreshes_it_without_a_reload(
     page.evaluate("window.__notReloaded = true")
     subject = "Nieuw terwijl je keek"
     file_as_requester(stack, subject)
+    # A keyboard user is on a queue link when the refresh comes: they must stay there.
+    page.locator("nav.queues a").first.focus()
+    focused_before = page.evaluate("document.activeElement.getAttribute('href')")
 
     with page.expect_response(re.compile(r"/agent\?queue=open")) as refreshed:
         page.clock.run_for(31_000)
     assert refreshed.value.status == 200
     expect(page.locator("table.tickets")).to_contain_text(subject)
     assert page.evaluate("window.__notReloaded") is True
+    assert page.evaluate("document.activeElement.closest('#queue') !== null") is True
+    assert page.evaluate("document.activeElement.getAttribute('href')") == focused_before
