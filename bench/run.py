@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from bench import calendar_ops, imports, inbound_mail, mototx, pages, sla_sweep
 from bench import kb as kb_search
+from bench import recurring as recurring_bench
 from bench import reports as report_bench
 from bench import rules as rules_bench
 from bench.recorder import AUTHORIZER, SERVICES, CallRecorder, Window
@@ -40,7 +41,8 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports", "kb")
+SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports", "kb",
+            "recurring")  # fmt: skip
 
 _started = time.perf_counter()
 
@@ -392,6 +394,17 @@ def measure_kb(sizes: tuple[int, ...], faithful_moto: bool) -> dict[str, Any]:
     return section
 
 
+def measure_recurring() -> dict[str, Any]:
+    """The daily recurring-incident step for a tenant with 500 incidents in its window
+    (bench/recurring.py)."""
+    with (
+        _stack("recurring") as (recorder, _),
+        open(os.devnull, "w") as sink,
+        redirect_stdout(sink),
+    ):
+        return recurring_bench.measure(recorder, progress)
+
+
 def _measure_operations(
     client: Any,
     recorder: CallRecorder,
@@ -734,6 +747,12 @@ def main(argv: list[str] | None = None) -> int:
             kb_sizes = tuple(int(s) for s in args.kb_sizes.split(",") if s.strip())
             document["kb"] = measure_kb(kb_sizes, args.moto_snapshots)
             document["kb"]["section_seconds"] = round(time.perf_counter() - started, 1)
+        if "recurring" in sections:
+            started = time.perf_counter()
+            document["recurring_incidents"] = measure_recurring()
+            document["recurring_incidents"]["section_seconds"] = round(
+                time.perf_counter() - started, 1
+            )
         document["bench_seconds"] = round(time.perf_counter() - _started, 1)
         document["notes"] = _notes(args.requests, args.moto_snapshots, sections)
         json.dump(document, out, indent=2)

@@ -59,6 +59,14 @@ class Settings(BaseSettings):
     # by infra/template.yaml; tests/deploy checks that the deployed stack leaves it off.
     webhooks_allow_loopback: bool = False
 
+    # Recurring-incident detection (docs/catalog-and-problems.md): the daily job compares the
+    # incidents of this many days, suggests clusters of this many, and reads at most this
+    # many items of a tenant's ticket index. A tenant item may set its own window and minimum
+    # (`recurring_window_days`, `recurring_min_incidents`).
+    recurring_window_days: int = 14
+    recurring_min_incidents: int = 3
+    recurring_max_read: int = 2000
+
     @property
     def token_issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"

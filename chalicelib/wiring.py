@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
     from chalicelib.services.notify import Notifications
+    from chalicelib.services.recurring import RecurringIncidents
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
 
@@ -292,6 +293,25 @@ def kb_service() -> KnowledgeBase:
     )
 
 
+@cache
+def recurring_incidents() -> "RecurringIncidents":
+    from chalicelib.adapters.dynamo.recurring import DynamoRecurring
+    from chalicelib.services.recurring import Limits, RecurringIncidents
+
+    settings = get_settings()
+    return RecurringIncidents(
+        DynamoRecurring(settings.table_name),
+        ticket_service(),
+        problem_service(),
+        clock=utc_now,
+        limits=Limits(
+            window_days=settings.recurring_window_days,
+            min_incidents=settings.recurring_min_incidents,
+            max_read=settings.recurring_max_read,
+        ),
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -319,5 +339,6 @@ def reset() -> None:
         metrics_recorder,
         reports,
         kb_service,
+        recurring_incidents,
     ):
         factory.cache_clear()

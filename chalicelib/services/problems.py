@@ -11,7 +11,7 @@ resumes where it stopped, without a second message to anyone who already got one
 from dataclasses import replace
 from typing import Any, Protocol
 
-from chalicelib.domain import permissions
+from chalicelib.domain import permissions, search
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
@@ -32,6 +32,11 @@ from chalicelib.services.ports import Clock, Page, VersionConflict
 from chalicelib.services.sla import SlaSettings
 
 MAX_LINKS = 30  # 3 items each + the problem's event stay within a 100-item transaction
+# A known-error search reads the postings of at most this many query words (the first of
+# the text), each whole up to this many: a tenant has tens of known errors, not thousands.
+KNOWN_ERROR_QUERY_TERMS = 8
+KNOWN_ERRORS_PER_TERM = 100
+KNOWN_ERROR_QUERY_CHARS = 2000
 _RETRIES = 5
 _DONE = (Status.RESOLVED, Status.CLOSED)
 
@@ -50,6 +55,23 @@ class ProblemStore(Protocol):
     def link(self, problem_event: Event, changes: list[tuple[Ticket, int, Event]]) -> None: ...
 
     def linked(self, tenant: str, problem: int, limit: int, cursor: str | None) -> Page[int]: ...
+
+    def known_error_index(self, tenant: str, problem: int) -> search.Document | None: ...
+
+    def save_rca(
+        self,
+        ticket: Ticket,
+        expected: int,
+        event: Event,
+        old: search.Document | None,
+        new: search.Document | None,
+    ) -> None: ...
+
+    def known_error_stats(self, tenant: str) -> tuple[int, int]: ...
+
+    def known_error_postings(
+        self, tenant: str, terms: list[str], limit: int
+    ) -> list[search.Posting]: ...
 
 
 class ProblemService:
@@ -83,11 +105,51 @@ class ProblemService:
         if not changed:
             return ticket
         event = new_event(after, "ticket.updated", principal.actor(), changes=changed)
+        # A known error is searchable by agents: its postings move in the same transaction.
+        old = self.store.known_error_index(principal.tenant, number)
+        new = known_error_document(after, principal.locale)
         try:
-            self.tickets.save(after, expected, [event])
+            self.store.save_rca(after, expected, event, old, new)
         except VersionConflict as exc:
             raise PreconditionFailed(f"Ticket {number} was changed meanwhile.") from exc
         return after
+
+    # --- known errors ---------------------------------------------------------------------
+
+    def known_errors(
+        self, principal: Principal, text: str, *, limit: int = 5, exclude: int | None = None
+    ) -> list[Ticket]:
+        """Problems with a known error and a workaround that match `text`, best first (BM25
+        over their own postings, like articles). Agents and up only: requesters never reach
+        this, by any route. A problem closed since, or no longer a known error, is left out."""
+        permissions.require(principal, Action.WORK_PROBLEMS)
+        language = search.guess_language(text)
+        query = search.parse_query(text[:KNOWN_ERROR_QUERY_CHARS], language=language)
+        if not query:
+            return []
+        chosen = query[:KNOWN_ERROR_QUERY_TERMS]  # the subject's words come first
+        terms = list(dict.fromkeys(v for word in chosen for v in word.variants))
+        postings = self.store.known_error_postings(principal.tenant, terms, KNOWN_ERRORS_PER_TERM)
+        if not postings:
+            return []
+        documents, total_length = self.store.known_error_stats(principal.tenant)
+        df: dict[str, int] = {}
+        for p in postings:
+            df[p.term] = df.get(p.term, 0) + 1
+        ranked = search.rank(
+            chosen,
+            postings,
+            documents=max(documents, 1),
+            average_length=total_length / documents if documents > 0 else 0.0,
+            document_frequency=df,
+        )
+        numbers = [int(a) for a, _ in ranked if int(a) != exclude][: limit * 2]
+        found = self.store.get_many(principal.tenant, numbers)
+        return [
+            found[n]
+            for n in numbers
+            if n in found and is_known_error(found[n]) and found[n].status != Status.CLOSED
+        ][:limit]
 
     # --- links --------------------------------------------------------------------------
 
@@ -239,6 +301,29 @@ class ProblemService:
                 return "failed"
             return "resolved"
         return "failed"
+
+
+def is_known_error(ticket: Ticket) -> bool:
+    """A problem whose RCA says known error and gives a workaround to apply meanwhile."""
+    rca = ticket.rca or {}
+    return (
+        ticket.type == TicketType.PROBLEM
+        and bool(rca.get("known_error"))
+        and bool(str(rca.get("workaround") or "").strip())
+    )
+
+
+def known_error_document(ticket: Ticket, locale: str | None) -> search.Document | None:
+    """What a known error is found by: its subject as the title, its symptoms, root cause and
+    workaround as the body (the permanent fix is not how an agent describes a fault)."""
+    if not is_known_error(ticket):
+        return None
+    rca = ticket.rca or {}
+    body = "\n".join(str(rca.get(k) or "") for k in ("symptoms", "root_cause", "workaround"))
+    language = search.guess_language(f"{ticket.subject}\n{body}") or (
+        locale if locale in search.LANGUAGES else "en"
+    )
+    return search.index_terms(ticket.subject, body, language)
 
 
 def _check_incidents(sent: list[int], found: dict[int, Ticket], problem: int) -> None:

@@ -323,6 +323,7 @@ def _show(
     escalation_form: forms.Form | None = None,
     time_form: forms.Form | None = None,
     conflict: dict[str, Any] | None = None,
+    problem_forms: dict[str, Any] | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
     (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
@@ -361,7 +362,15 @@ def _show(
         higher_tiers=[t for t in (2, 3) if t > ticket.tier],
         mine=ticket.assignee == current.user.email,
         duration=lambda minutes: _duration(current, minutes),
+        # Problem management's panel (web/problems.py, _agent_problem.html).
+        problem_panel=_problem_panel(current, ticket, problem_forms or {}),
     )
+
+
+def _problem_panel(current: Page, ticket: Ticket, shown: dict[str, Any]) -> dict[str, Any]:
+    from chalicelib.web.problems import panel  # it imports this module's _show
+
+    return panel(current, ticket, shown)
 
 
 def _clocks(view: dict[str, Any] | None) -> list[dict[str, Any]]:

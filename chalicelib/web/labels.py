@@ -67,6 +67,12 @@ FLASH = {
     "escalated": N_("Ticket #%(number)s has been escalated."),
     "time_logged": N_("Your time on ticket #%(number)s has been logged."),
     "contact_logged": N_("The contact has been logged as ticket #%(number)s."),
+    # Problem management's (web/problems.py).
+    "problem_created": N_("Problem #%(number)s has been created and its incidents linked."),
+    "suggestion_dismissed": N_("The suggestion has been dismissed."),
+    "rca_saved": N_("The root-cause analysis of problem #%(number)s has been saved."),
+    "incidents_linked": N_("The incidents have been linked to problem #%(number)s."),
+    "problem_resolved": N_("Problem #%(number)s has been resolved."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -155,6 +161,8 @@ EVENT = {
     "sla.warning": N_("SLA warning"),
     "sla.breached": N_("SLA breached"),
     "satisfaction.received": N_("Rating received"),
+    "problem.linked": N_("Incidents linked"),
+    "problem.incidents_resolved": N_("Linked incidents resolved"),
 }
 
 FIELD = {
@@ -172,6 +180,7 @@ FIELD = {
     "problem": N_("Problem"),
     "tags": N_("Tags"),
     "custom_fields": N_("Custom fields"),
+    "rca": N_("Root-cause analysis"),
 }
 
 SLA_STATE = {"breached": N_("Overdue"), "at_risk": N_("At risk"), "on_track": N_("On track")}

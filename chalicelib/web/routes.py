@@ -10,6 +10,7 @@ from chalicelib.web import (
     dashboard,
     kb_pages,
     portal,
+    problems,
     survey,
 )
 
@@ -24,4 +25,5 @@ def blueprints() -> list[Blueprint]:
         approval.approval_bp,
         agent.agent_bp,
         dashboard.dashboard_bp,
+        problems.problems_bp,
     ]

@@ -450,3 +450,50 @@ def kb_top_index_keys(
 def deflection_key(tenant_id: str, day: str, deflection_id: str) -> dict[str, str]:
     """A requester said a suggested article solved it: one item per deflection, per day."""
     return {"PK": f"T#{tenant_id}#DEFLECTION#{day}", "SK": deflection_id}
+
+
+# --- recurring incidents and known errors (docs/catalog-and-problems.md) -------------------
+
+
+def problem_hints_pk(tenant_id: str) -> str:
+    """A tenant's current problem suggestions and dismissals: one partition, one Query."""
+    return f"T#{tenant_id}#PROBLEMHINTS"
+
+
+PROBLEM_HINT_PREFIX = "HINT#"
+PROBLEM_DISMISSED_PREFIX = "DISMISSED#"
+
+
+def problem_hint_key(tenant_id: str, cluster_id: str) -> dict[str, str]:
+    """One cluster of recurring incidents found by the daily job (replaced by the next run)."""
+    return {"PK": problem_hints_pk(tenant_id), "SK": f"{PROBLEM_HINT_PREFIX}{cluster_id}"}
+
+
+def problem_dismissed_key(tenant_id: str, cluster_id: str) -> dict[str, str]:
+    """A suggestion an agent dismissed: its incidents are not suggested again by themselves."""
+    return {"PK": problem_hints_pk(tenant_id), "SK": f"{PROBLEM_DISMISSED_PREFIX}{cluster_id}"}
+
+
+def known_error_term_pk(tenant_id: str, term: str) -> str:
+    """Known errors' own postings, apart from the knowledge base's (`KBTERM`): no requester
+    search can read them, and they do not move the articles' term statistics."""
+    return f"T#{tenant_id}#KETERM#{term}"
+
+
+def known_error_posting_key(tenant_id: str, term: str, problem: int) -> dict[str, str]:
+    """By problem number, not by impact: a term has few known errors, all read at once, and
+    a posting's key does not change when its weight does (an edit overwrites it)."""
+    return {"PK": known_error_term_pk(tenant_id, term), "SK": f"{problem:0{_NUMBER_WIDTH}d}"}
+
+
+KNOWN_ERROR_SK = "KNOWNERROR"
+
+
+def known_error_key(tenant_id: str, problem: int) -> dict[str, str]:
+    """Beside the problem: the terms its postings were written under, to remove them."""
+    return {"PK": ticket_pk(tenant_id, problem), "SK": KNOWN_ERROR_SK}
+
+
+def known_error_stats_key(tenant_id: str) -> dict[str, str]:
+    """How many known errors are indexed and their total length (BM25's N and average)."""
+    return {"PK": tenant(tenant_id), "SK": "KE#STATS"}

@@ -7,6 +7,7 @@ without an index. Both are written in the same transaction (here, and in a PATCH
 `problem` leaves the old link item behind, which readers skip (the incident decides).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.adapters.aws import client
@@ -20,11 +21,13 @@ from chalicelib.adapters.dynamo.tickets import (
     ticket_from_item,
     ticket_item,
 )
+from chalicelib.domain import search
 from chalicelib.domain.tickets import Event, ProblemLink, Ticket
 from chalicelib.services.ports import Page, VersionConflict
 
 _BATCH_GET = 100  # keys in one BatchGetItem
 _CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
+_PARALLEL_QUERIES = 8  # term Queries of one known-error search sent at once
 
 
 class DynamoProblems:
@@ -110,3 +113,134 @@ class DynamoProblems:
         pk = keys.ticket_pk(tenant, problem)
         rows, next_cursor = query_page(client("dynamodb"), params, limit, cursor, ("PK", pk))
         return Page([r["incident"] for r in rows], next_cursor)
+
+    # --- known errors (docs/catalog-and-problems.md) --------------------------------------
+
+    def known_error_index(self, tenant: str, problem: int) -> search.Document | None:
+        """The terms a problem's known-error postings were written under, if it has any."""
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.table,
+                Key=to_item(keys.known_error_key(tenant, problem)),
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        if not item:
+            return None
+        values = from_item(item)
+        return search.Document(length=values["length"], frequencies=dict(values["terms"]))
+
+    def save_rca(
+        self,
+        ticket: Ticket,
+        expected: int,
+        event: Event,
+        old: search.Document | None,
+        new: search.Document | None,
+    ) -> None:
+        """The problem's new version and its event, with its known-error postings moved from
+        `old` to `new` terms and the statistics adjusted: one transaction (≤ 100 items)."""
+        tenant, number = ticket.tenant, ticket.number
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(ticket_item(ticket)),
+                    "ConditionExpression": "#v = :expected",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": to_item({":expected": expected}),
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": to_item(event_item(event))}},
+        ]
+        new_terms = new.frequencies if new else {}
+        for term, frequency in sorted(new_terms.items()):
+            posting = {
+                **keys.known_error_posting_key(tenant, term, number),
+                "kind": "known_error_posting",
+                "term": term,
+                "problem": number,
+                "tf": frequency,
+                "dl": new.length if new else 0,
+            }
+            items.append({"Put": {"TableName": self.table, "Item": to_item(posting)}})
+        for term in sorted(set(old.frequencies if old else {}) - set(new_terms)):
+            key = keys.known_error_posting_key(tenant, term, number)
+            items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+        if new:
+            marker = {
+                **keys.known_error_key(tenant, number),
+                "kind": "known_error",
+                "length": new.length,
+                "terms": new.frequencies,
+            }
+            items.append({"Put": {"TableName": self.table, "Item": to_item(marker)}})
+        elif old:
+            key = keys.known_error_key(tenant, number)
+            items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+        documents = (1 if new else 0) - (1 if old else 0)
+        length = (new.length if new else 0) - (old.length if old else 0)
+        if documents or length:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item(keys.known_error_stats_key(tenant)),
+                        "UpdateExpression": "ADD documents :d, total_length :l",
+                        "ExpressionAttributeValues": to_item({":d": documents, ":l": length}),
+                    }
+                }
+            )
+        db = client("dynamodb")
+        try:
+            db.transact_write_items(TransactItems=items)
+        except db.exceptions.TransactionCanceledException as exc:
+            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if set(codes) <= _CONFLICTS:
+                raise VersionConflict() from exc
+            raise
+
+    def known_error_stats(self, tenant: str) -> tuple[int, int]:
+        """(known errors indexed, their total length)."""
+        item = (
+            client("dynamodb")
+            .get_item(TableName=self.table, Key=to_item(keys.known_error_stats_key(tenant)))
+            .get("Item")
+        )
+        values = from_item(item) if item else {}
+        return int(values.get("documents", 0)), int(values.get("total_length", 0))
+
+    def known_error_postings(
+        self, tenant: str, terms: list[str], limit: int
+    ) -> list[search.Posting]:
+        """Up to `limit` postings of each term, one Query per term, side by side."""
+        if not terms:
+            return []
+        db = client("dynamodb")
+
+        def read(term: str) -> list[dict[str, Any]]:
+            answer = db.query(
+                TableName=self.table,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=to_item({":pk": keys.known_error_term_pk(tenant, term)}),
+                Limit=limit,
+            )
+            return [from_item(i) for i in answer.get("Items", [])]
+
+        with ThreadPoolExecutor(max_workers=min(len(terms), _PARALLEL_QUERIES)) as pool:
+            found = list(pool.map(read, terms))
+        return [
+            search.Posting(
+                term=row["term"],
+                article=str(row["problem"]),
+                frequency=int(row["tf"]),
+                length=int(row["dl"]),
+                visibility="agents",
+                language="",
+                category=None,
+            )
+            for rows in found
+            for row in rows
+        ]
