@@ -11,6 +11,7 @@ from chalicelib.web import (
     kb_pages,
     portal,
     survey,
+    uploads,
 )
 
 
@@ -24,4 +25,5 @@ def blueprints() -> list[Blueprint]:
         approval.approval_bp,
         agent.agent_bp,
         dashboard.dashboard_bp,
+        uploads.uploads_bp,
     ]
