@@ -154,3 +154,22 @@ def test_given_the_new_ticket_page_then_the_file_field_waits_for_the_script(
 
     assert re.search(r"<div data-upload-field hidden>", page)
     assert "data-upload-fallback" in page
+
+
+def test_given_a_stored_file_then_the_agent_ticket_page_lists_it_and_offers_uploads(
+    signed_in: Browser, api
+):
+    number = signed_in.file()
+    token = on_ticket_page(signed_in, number)
+    attachment = send(granted(signed_in, number, token))
+    assert confirm(signed_in, number, attachment, token).status_code == 200
+    agent = Browser(api.client)
+    agent.sign_in("agent@demo.example.com")
+
+    answer = agent.get(f"/agent/tickets/{number}")
+
+    page = html(answer)
+    assert f'href="/tickets/{number}/files/{attachment}"' in page
+    assert f'data-uploads="/tickets/{number}/uploads"' in page and SCRIPT.search(page)
+    assert answer.headers["Content-Security-Policy"].startswith(f"{CSP}; connect-src 'self' ")
+    assert agent.get(f"/tickets/{number}/files/{attachment}").status_code == 302
