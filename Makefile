@@ -24,7 +24,7 @@ sla-tick: venv
 	@$(BIN)/python -m local.sla_tick $(if $(AT),--at '$(AT)') $(if $(STACK_FILE),--stack-file '$(STACK_FILE)')
 
 # Move dead-lettered mail and notifications back to their queues on the running stack, once
-# what made them fail is fixed: make replay-dlq [QUEUE=inbound|notifications|webhooks] (docs/mail.md).
+# what made them fail is fixed: make replay-dlq [QUEUE=inbound|notifications|webhooks|uploads] (docs/mail.md).
 replay-dlq: venv
 	@$(BIN)/python -m local.replay_dlq $(if $(QUEUE),--queue '$(QUEUE)') \
 		$(if $(STACK_FILE),--stack-file '$(STACK_FILE)')

@@ -53,6 +53,14 @@ def handle_webhook_delivery(event: SQSEvent) -> dict[str, Any]:
     return webhooks.handle_webhook_delivery_event(event.to_dict(), app.lambda_context)
 
 
+@app.on_sqs_message(queue_arn=get_settings().uploads_queue_arn, batch_size=10)
+def handle_attachment_upload(event: SQSEvent) -> dict[str, Any]:
+    # S3 tells the uploads queue that a file a browser sent has arrived.
+    from chalicelib.workers import uploads
+
+    return uploads.handle_upload_event(event.to_dict(), app.lambda_context)
+
+
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def handle_sla_tick(event: CloudWatchEvent) -> dict[str, Any]:
     return sla_tick.sweep(datetime.now(UTC))

@@ -1,6 +1,7 @@
 """One typed view of the environment; every resource name and limit comes from here."""
 
 from functools import cache
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,25 @@ class Settings(BaseSettings):
     recurring_window_days: int = 14
     recurring_min_incidents: int = 3
     recurring_max_read: int = 2000
+    # Uploads (docs/web.md, "Attachments"): straight to the files bucket with a presigned
+    # POST; S3 notifies the uploads queue when a file has arrived.
+    upload_max_bytes: int = 20_000_000
+    upload_max_per_ticket: int = 20
+    uploads_queue_url: str = ""
+    uploads_queue_arn: str = "arn:aws:sqs:eu-west-1:000000000000:balie-uploads"
+
+    @property
+    def upload_origins(self) -> tuple[str, ...]:
+        """Where browsers send uploads: the origins a page's CSP must let scripts reach."""
+        if self.aws_endpoint_url:
+            parts = urlsplit(self.aws_endpoint_url)
+            return (f"{parts.scheme}://{parts.netloc}",)
+        bucket = self.bucket_name
+        # boto3 signs POSTs for the global or the regional virtual-hosted name.
+        return (
+            f"https://{bucket}.s3.amazonaws.com",
+            f"https://{bucket}.s3.{self.region}.amazonaws.com",
+        )
 
     @property
     def token_issuer(self) -> str:

@@ -18,7 +18,9 @@ from chalicelib.adapters.dynamo.rules import DynamoGroups, DynamoLanguages, Dyna
 from chalicelib.adapters.dynamo.sla_settings import DynamoSlaSettings
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
 from chalicelib.adapters.dynamo.tickets import DynamoTickets
+from chalicelib.adapters.dynamo.uploads import DynamoUploads
 from chalicelib.adapters.dynamo.users import DynamoPeople
+from chalicelib.domain.uploads import UploadLimits
 from chalicelib.services.approvals import ApprovalService
 from chalicelib.services.attachments import AttachmentService
 from chalicelib.services.catalog import Catalog
@@ -151,7 +153,14 @@ def notifications() -> "Notifications":
 
 @cache
 def attachment_service() -> AttachmentService:
-    return AttachmentService(ticket_service(), files)
+    settings = get_settings()
+    return AttachmentService(
+        ticket_service(),
+        files,
+        DynamoUploads(settings.table_name),
+        UploadLimits(settings.upload_max_bytes, settings.upload_max_per_ticket),
+        clock=utc_now,
+    )
 
 
 @cache

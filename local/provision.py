@@ -233,6 +233,26 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
+def _notification_configuration(props: dict[str, Any]) -> dict[str, Any]:
+    """CloudFormation's bucket notifications (queues only) in the shape of the S3 API."""
+    queues = []
+    for entry in props.get("QueueConfigurations", []):
+        unknown = set(entry) - {"Event", "Queue", "Filter"}
+        if unknown or set(props) - {"QueueConfigurations"}:
+            raise ProvisionError("local/provision.py applies queue notifications only")
+        converted: dict[str, Any] = {"QueueArn": entry["Queue"], "Events": [entry["Event"]]}
+        if "Filter" in entry:
+            converted["Filter"] = {"Key": {"FilterRules": entry["Filter"]["S3Key"]["Rules"]}}
+        queues.append(converted)
+    return {"QueueConfigurations": queues}
+
+
+def _cors_configuration(props: dict[str, Any]) -> dict[str, Any]:
+    renamed = {"MaxAge": "MaxAgeSeconds", "Id": "ID"}
+    rules = [{renamed.get(k, k): v for k, v in rule.items()} for rule in props["CorsRules"]]
+    return {"CORSRules": rules}
+
+
 def _bucket_complete(aws: _Aws, name: str, props: dict[str, Any]) -> None:
     s3 = aws("s3")
     if "PublicAccessBlockConfiguration" in props:
@@ -244,6 +264,19 @@ def _bucket_complete(aws: _Aws, name: str, props: dict[str, Any]) -> None:
     if "LifecycleConfiguration" in props:
         rules = [_lifecycle_rule(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    if "CorsConfiguration" in props:
+        s3.put_bucket_cors(
+            Bucket=name, CORSConfiguration=_cors_configuration(props["CorsConfiguration"])
+        )
+    if "NotificationConfiguration" in props:
+        # moto delivers these to SQS, for presigned-POST uploads too (tests/integration/
+        # test_uploads.py): locally the uploads worker hears about files as deployed.
+        s3.put_bucket_notification_configuration(
+            Bucket=name,
+            NotificationConfiguration=_notification_configuration(
+                props["NotificationConfiguration"]
+            ),
+        )
 
 
 def _bucket_check(aws: _Aws, name: str, props: dict[str, Any]) -> None:
@@ -263,6 +296,17 @@ def _bucket_check(aws: _Aws, name: str, props: dict[str, Any]) -> None:
         rules = s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"]
         if len(rules) != len(props["LifecycleConfiguration"]["Rules"]):
             raise ValueError(f"lifecycle rules are {rules}")
+    if "CorsConfiguration" in props:
+        cors = s3.get_bucket_cors(Bucket=name)["CORSRules"]
+        if len(cors) != len(props["CorsConfiguration"]["CorsRules"]):
+            raise ValueError(f"CORS rules are {cors}")
+    if "NotificationConfiguration" in props:
+        queues = s3.get_bucket_notification_configuration(Bucket=name).get(
+            "QueueConfigurations", []
+        )
+        wanted = props["NotificationConfiguration"].get("QueueConfigurations", [])
+        if sorted(q["QueueArn"] for q in queues) != sorted(q["Queue"] for q in wanted):
+            raise ValueError(f"queue notifications are {queues}")
 
 
 def _bucket_attribute(aws: _Aws, resource: _Resource, name: str) -> str:
@@ -389,7 +433,13 @@ _KINDS: dict[str, _Kind] = {
     "AWS::S3::Bucket": _Kind(
         native=frozenset({"BucketName", "BucketEncryption", "Tags"}),
         applied=frozenset(
-            {"LifecycleConfiguration", "OwnershipControls", "PublicAccessBlockConfiguration"}
+            {
+                "CorsConfiguration",
+                "LifecycleConfiguration",
+                "NotificationConfiguration",
+                "OwnershipControls",
+                "PublicAccessBlockConfiguration",
+            }
         ),
         complete=_bucket_complete,
         check=_bucket_check,
@@ -435,8 +485,8 @@ DEPLOY_ONLY: dict[str, str] = {
     "AWS::SNS::TopicPolicy": "lets SES publish to the inbound topic, which is deploy-only",
     "AWS::SNS::Subscription": "the inbound topic's queue subscription and the alarm e-mail; "
     "locally nothing publishes to SNS",
-    "AWS::SQS::QueuePolicy": "lets the inbound topic write to the inbound queue; moto does not "
-    "enforce resource policies",
+    "AWS::SQS::QueuePolicy": "lets the inbound topic write to the inbound queue and S3 to the "
+    "uploads queue; moto does not enforce resource policies",
     "AWS::S3::BucketPolicy": "lets SES store raw mail in the bucket; locally the SMTP intake "
     "stores it",
     "AWS::SES::ReceiptRuleSet": "moto never receives mail; local/smtp.py does what the rule does",
@@ -546,17 +596,23 @@ def provision(stage: str = "local", *, template_path: Path = TEMPLATE_PATH) -> d
 
     summaries = _stack_resources(aws, stack_name)
     for resource in native.values():
-        kind = _KINDS[resource.type]
-        resource.properties = resolver.resolve(resource.template.get("Properties", {}))
         physical_id = summaries.get(resource.logical_id)
         if physical_id is None:
             raise ProvisionError(
                 f"moto's CloudFormation reported CREATE_COMPLETE without creating "
                 f"{resource.logical_id} ({resource.type})"
             )
+        resource.physical_id = physical_id
+        if not _KINDS[resource.type].ref_property:
+            refs[resource.logical_id] = physical_id
+    # Properties only once every id is known: a resource may name one defined after it (the
+    # bucket names its notification queue). Those whose Ref is a property of theirs first.
+    for resource in sorted(native.values(), key=lambda r: not _KINDS[r.type].ref_property):
+        kind = _KINDS[resource.type]
+        resource.properties = resolver.resolve(resource.template.get("Properties", {}))
         if kind.ref_property:
             physical_id = resource.properties[kind.ref_property]
-        resource.physical_id = refs[resource.logical_id] = physical_id
+            resource.physical_id = refs[resource.logical_id] = physical_id
 
     _create_skipped(aws, resources, resolver)
 

@@ -5,7 +5,8 @@ is fixed, replaying hands it to its worker again. Both workers are idempotent, s
 that partly succeeded before does no harm. Against the running `make run` stack; on AWS use
 `aws sqs start-message-move-task --source-arn <dead-letter queue ARN>` (docs/operations.md).
 
-    python -m local.replay_dlq [--queue inbound|notifications|webhooks|all] [--stack-file PATH]
+    python -m local.replay_dlq [--queue inbound|notifications|webhooks|uploads|all]
+                               [--stack-file PATH]
 """
 
 import argparse
@@ -25,6 +26,7 @@ QUEUES = {
         "BALIE_NOTIFICATIONS_QUEUE_URL",
     ),
     "webhooks": ("BALIE_WEBHOOKS_DEAD_LETTER_QUEUE_URL", "BALIE_WEBHOOKS_QUEUE_URL"),
+    "uploads": ("BALIE_UPLOADS_DEAD_LETTER_QUEUE_URL", "BALIE_UPLOADS_QUEUE_URL"),
 }
 
 

@@ -133,6 +133,7 @@ class Stack:
                         handle_notification_event, "notifications"),
         ]  # fmt: skip
         self.queues.append(_webhooks_poller(env))
+        self.queues.append(_uploads_poller(env))
         for poller in self.queues:
             poller.start()
         self.smtp = smtp.start(self.smtp_port, env["BALIE_BUCKET_NAME"],
@@ -255,6 +256,14 @@ def _webhooks_poller(env: dict[str, str]) -> QueuePoller:
 
     return QueuePoller(env["BALIE_WEBHOOKS_QUEUE_URL"], env["BALIE_WEBHOOKS_QUEUE_ARN"],
                        handle_webhook_delivery_event, "webhooks")  # fmt: skip
+
+
+def _uploads_poller(env: dict[str, str]) -> QueuePoller:
+    """Uploads queue (S3 on moto notifies it when a browser's file arrives) → the worker."""
+    from chalicelib.workers.uploads import handle_upload_event
+
+    return QueuePoller(env["BALIE_UPLOADS_QUEUE_URL"], env["BALIE_UPLOADS_QUEUE_ARN"],
+                       handle_upload_event, "uploads")  # fmt: skip
 
 
 def _stream_handler() -> Callable[[dict[str, Any]], Any] | None:

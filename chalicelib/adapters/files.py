@@ -36,3 +36,33 @@ def download_url(key: str, filename: str, content_type: str) -> str:
         },
         ExpiresIn=DOWNLOAD_SECONDS,
     )
+
+
+def upload_form(
+    key: str, content_type: str, max_size: int, expires_seconds: int
+) -> dict[str, object]:
+    """A presigned POST for exactly one object: this key, this Content-Type, 1..max_size
+    bytes, valid for `expires_seconds`. S3 refuses any upload outside these conditions."""
+    return client("s3").generate_presigned_post(
+        Bucket=get_settings().bucket_name,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"key": key},
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_size],
+        ],
+        ExpiresIn=expires_seconds,
+    )
+
+
+def head(key: str) -> tuple[int, str] | None:
+    """(size, content type) of an object, or None when there is none under `key`."""
+    s3 = client("s3")
+    try:
+        answer = s3.head_object(Bucket=get_settings().bucket_name, Key=key)
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return int(answer["ContentLength"]), str(answer.get("ContentType") or "")

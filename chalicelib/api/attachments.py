@@ -1,13 +1,20 @@
-"""Files on a ticket: the list, and a redirect to a short-lived download link."""
+"""Files on a ticket: the list, a redirect to a short-lived download link, and uploads
+(a presigned POST straight to the bucket; services/attachments.py)."""
 
 from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer
 from chalicelib.api.errors import handled
-from chalicelib.api.http import json_response
+from chalicelib.api.http import json_response, parse_body
 from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
-from chalicelib.api.schemas.tickets import AttachmentList, AttachmentOut
+from chalicelib.api.schemas.tickets import (
+    AttachmentList,
+    AttachmentOut,
+    AttachmentUploadCreate,
+    AttachmentUploadOut,
+    PresignedPost,
+)
 from chalicelib.api.tickets import parse_number
 from chalicelib.domain.tickets import Attachment
 from chalicelib.wiring import attachment_service
@@ -21,6 +28,24 @@ def list_attachments(number: str) -> Response:
     principal = current_principal(attachments_bp.current_request)
     found = attachment_service().list(principal, parse_number(number))
     return json_response(AttachmentList(items=[render_attachment(a) for a in found]))
+
+
+@attachments_bp.route("/v1/tickets/{number}/attachments", methods=["POST"], authorizer=bearer)
+@handled
+def start_upload(number: str) -> Response:
+    request = attachments_bp.current_request
+    principal = current_principal(request)
+    body = parse_body(request, AttachmentUploadCreate)
+    upload = attachment_service().start_upload(
+        principal, parse_number(number), body.filename, body.content_type, body.size
+    )
+    answer = AttachmentUploadOut(
+        id=upload.attachment.id,
+        upload=PresignedPost(url=upload.url, fields=upload.fields),
+        expires_at=upload.expires_at,
+    )
+    # The form is a credential for one upload: no cache may keep it.
+    return json_response(answer, status=201, headers={"Cache-Control": "no-store"})
 
 
 @attachments_bp.route(
@@ -50,6 +75,11 @@ def render_attachment(attachment: Attachment) -> AttachmentOut:
 OPERATIONS = [
     Operation("GET", "/v1/tickets/{number}/attachments", "The ticket's files you may see",
               {200: AttachmentList}, errors=(404,)),
+    Operation("POST", "/v1/tickets/{number}/attachments",
+              "Upload a file: a presigned S3 POST for exactly this file, valid ten minutes. "
+              "The file is listed once S3 has it",
+              {201: AttachmentUploadOut}, body=AttachmentUploadCreate,
+              errors=(400, 403, 404, 409, 413, 415, 422)),
     Operation("GET", "/v1/tickets/{number}/attachments/{attachment_id}",
               "Download a file: a redirect to a link that works for five minutes",
               {302: None}, errors=(404,)),

@@ -302,6 +302,10 @@ class Attachment:
     visibility: Visibility
     created_at: datetime
     content_id: str | None = None  # an inline image's cid
+    # An upload asked for but not yet seen in the bucket: listed to nobody, not downloadable,
+    # and gone by itself (TTL) if the file never arrives (services/attachments.py).
+    pending: bool = False
+    uploaded_by: dict[str, str] | None = None  # who asked for the upload (not mail-borne files)
 
 
 @dataclass(frozen=True)

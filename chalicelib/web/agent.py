@@ -29,10 +29,16 @@ from chalicelib.domain.tickets import (
 from chalicelib.services import tickets as ticket_rules
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
-from chalicelib.web import agent_forms, forms, labels
+from chalicelib.web import agent_forms, forms, labels, render
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import kb_service, macro_service, ticket_service, workspace
+from chalicelib.wiring import (
+    attachment_service,
+    kb_service,
+    macro_service,
+    ticket_service,
+    workspace,
+)
 
 agent_bp = Blueprint(__name__)
 
@@ -336,8 +342,9 @@ def _show(
     cursor = current.query("cursor") or None
     conversation = service.messages(current.user, number, MESSAGES_PER_PAGE, cursor)
     groups = _groups(current)
-    return current.render(
+    page_answer = current.render(
         "agent_ticket.html",
+        files=attachment_service().list(current.user, number),
         status=status,
         ticket=ticket,
         badge=labels.sla_badge(ticket.status, service.sla_view(ticket)),
@@ -365,6 +372,7 @@ def _show(
         # Problem management's panel (web/problems.py, _agent_problem.html).
         problem_panel=_problem_panel(current, ticket, problem_forms or {}),
     )
+    return render.allow_uploads(page_answer)
 
 
 def _problem_panel(current: Page, ticket: Ticket, shown: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ _CONTENT_TYPES = {
     "uPlot.iife.min.js": "text/javascript; charset=utf-8",
     "uPlot.min.css": "text/css; charset=utf-8",
     "dashboard.js": "text/javascript; charset=utf-8",
+    "uploads.js": "text/javascript; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
 

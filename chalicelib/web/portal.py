@@ -4,15 +4,17 @@ Every page acts as the signed-in principal through the same ticket service as th
 what a requester may see and do is decided there (domain/permissions.py), not here.
 """
 
+import json
+
 from chalice import Blueprint, Response
 
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import Channel, Level, Rating, Status, TicketType, Visibility
 from chalicelib.services.ports import TicketFilter
-from chalicelib.web import forms, knowledge, labels, notices
+from chalicelib.web import forms, knowledge, labels, notices, render
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import ticket_service
+from chalicelib.wiring import attachment_service, ticket_service
 
 portal_bp = Blueprint(__name__)
 
@@ -113,18 +115,34 @@ def file_ticket(current: Page) -> Response:
         form.errors["form"] = FORM_ALREADY_USED
         return _ticket_form(current, form, new_nonce(), status=409)
     current.flash("filed", ticket.number)
+    if (current.request.headers or {}).get("x-balie-uploads") == "1":
+        # The page's script files the ticket first and then sends the chosen files to it
+        # (web/uploads.py): it needs the number, not a redirect it cannot read.
+        return _filed(current, ticket.number)
     return current.redirect(f"/tickets/{ticket.number}")
+
+
+def _filed(current: Page, number: int) -> Response:
+    body = {
+        "number": number,
+        "location": current.href(f"/tickets/{number}"),
+        "uploads": current.href(f"/tickets/{number}/uploads"),
+    }
+    headers = {**render.PAGE_HEADERS, "Content-Type": "application/json"}
+    return current.respond(Response(body=json.dumps(body), status_code=201, headers=headers))
 
 
 def _ticket_form(current: Page, form: forms.Form, nonce: str, *, status: int = 200) -> Response:
     current.return_to = "/tickets/new"
-    return current.render(
-        "new_ticket.html",
-        status=status,
-        form=form,
-        nonce=nonce,
-        types=labels.FORM_TYPES,
-        levels=(Level.LOW, Level.MEDIUM, Level.HIGH),
+    return render.allow_uploads(
+        current.render(
+            "new_ticket.html",
+            status=status,
+            form=form,
+            nonce=nonce,
+            types=labels.FORM_TYPES,
+            levels=(Level.LOW, Level.MEDIUM, Level.HIGH),
+        )
     )
 
 
@@ -196,7 +214,13 @@ def _show_ticket(
     cursor = current.query("cursor") or None
     current.return_to = f"/tickets/{number}"
     conversation = service.messages(current.user, number, MESSAGES_PER_PAGE, cursor)
-    return current.render(
+    # Staff reading the portal see the requester's view here too: public files only.
+    files = [
+        a
+        for a in attachment_service().list(current.user, number)
+        if a.visibility == Visibility.PUBLIC
+    ]
+    page_answer = current.render(
         "ticket.html",
         status=status,
         ticket=ticket,
@@ -213,4 +237,7 @@ def _show_ticket(
         # rating link of an older mail (`?rating=`) preselects the answer.
         survey=ticket.awaits_rating and not current.user.is_staff,
         rating=rating_form or forms.Form({"rating": current.query("rating") or "", "comment": ""}),
+        files=files,
+        uploads_failed=current.query("uploads") == "failed",
     )
+    return render.allow_uploads(page_answer)

@@ -12,6 +12,7 @@ from chalicelib.web import (
     portal,
     problems,
     survey,
+    uploads,
 )
 
 
@@ -26,4 +27,5 @@ def blueprints() -> list[Blueprint]:
         agent.agent_bp,
         dashboard.dashboard_bp,
         problems.problems_bp,
+        uploads.uploads_bp,
     ]

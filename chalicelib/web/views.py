@@ -169,6 +169,11 @@ class Page:
         """303 See Other: after a form, the browser GETs the result (no resubmit on reload)."""
         return self._respond(_redirect(self.request, self.href(path, **params)))
 
+    def respond(self, response: Response) -> Response:
+        """Any other answer (JSON for a page's script, a redirect elsewhere), with the
+        cookies this request set."""
+        return self._respond(response)
+
     def flash(self, kind: str, number: int) -> None:
         self.set_cookies.append(
             session.set_cookie(session.FLASH_COOKIE, f"{kind}.{number}", max_age=_FLASH_MAX_AGE)

@@ -12,7 +12,7 @@ from tests.deploy.conftest import Packaged
 pytestmark = pytest.mark.xdist_group("package")
 
 DEAD_LETTER_QUEUES = ("InboundDeadLetterQueue", "NotificationsDeadLetterQueue",
-                      "WebhooksDeadLetterQueue")  # fmt: skip
+                      "WebhooksDeadLetterQueue", "UploadsDeadLetterQueue")  # fmt: skip
 # Read by the Lambda event source mapping, not by the code; DynamoDB reports no errors on them.
 STREAM_ACTIONS = {"DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"}
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -216,7 +216,8 @@ def test_given_the_dashboard_then_its_body_is_json_naming_every_function_and_ala
     # The alarm widget lists every alarm, so its state is on the page before any graph.
     listed = {name.removesuffix(".Arn") for name in names if name.endswith(".Arn")}
     assert set(alarms(packaged)) <= listed
-    for queue in (*DEAD_LETTER_QUEUES, "InboundQueue", "NotificationsQueue", "WebhooksQueue"):
+    for queue in (*DEAD_LETTER_QUEUES, "InboundQueue", "NotificationsQueue", "WebhooksQueue",
+                  "UploadsQueue"):  # fmt: skip
         assert f"{queue}.QueueName" in names, queue
     expressions = [
         item["expression"]

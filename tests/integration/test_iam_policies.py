@@ -30,8 +30,12 @@ _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
 STREAM_READS = {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
                 "dynamodb:ListStreams"}  # fmt: skip
 QUEUE_READS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-# A presigned download link is used by the browser, with the signing role's permission.
-PRESIGNED = {"s3:GetObject"}
+# A presigned download link or upload form is used by the browser, with the signing role's
+# permission.
+PRESIGNED = {"s3:GetObject", "s3:PutObject"}
+# Calls whose IAM action has another name. botocore builds a presigned POST from the
+# CreateBucket model (its URL serialises as a POST form needs); the form puts an object.
+_ACTION_OF = {"s3:HeadObject": "s3:GetObject", "s3:CreateBucket": "s3:PutObject"}
 
 
 class Calls:
@@ -45,7 +49,8 @@ class Calls:
                 (kind,) = item
                 self.seen.add((f"{prefix}:{_TRANSACT[kind]}", None))
             return
-        self.seen.add((f"{prefix}:{model.name}", params.get("IndexName")))
+        action = f"{prefix}:{model.name}"
+        self.seen.add((_ACTION_OF.get(action, action), params.get("IndexName")))
 
 
 @pytest.fixture
@@ -142,6 +147,9 @@ def test_given_the_api_then_each_of_its_calls_is_granted(api, aws_env, calls, pa
                     body={"delivery": delivery}).status_code == 202  # fmt: skip
     assert api.call("DELETE", f"{admin_hooks}/{hook}", as_=admin).status_code == 204
     _use_macros_and_announcements(api, number)
+    upload = {"filename": "a.png", "content_type": "image/png", "size": 3}
+    assert api.call("POST", f"/v1/tickets/{number}/attachments", as_=AGENT,
+                    body=upload).status_code == 201  # fmt: skip
     # The authorizer runs inside each request; its own calls are checked alone below.
     assert_allowed(packaged, calls.seen, "APIHandler", "Bearer")
 
@@ -386,3 +394,31 @@ def test_given_the_webhook_worker_then_its_calls_are_granted(
     webhook, _ = store.get("demo", hook) or (None, None)
     assert webhook is not None and webhook.status == "disabled"
     assert_allowed(packaged, calls.seen, "HandleWebhookDelivery")
+
+
+def test_given_the_uploads_worker_then_its_calls_are_granted(
+    api,
+    aws_env,
+    calls,
+    packaged,  # noqa: F811
+):
+    import requests
+
+    from chalicelib.workers.uploads import handle_upload_event
+    from local.queues import QueuePoller
+
+    number = api.create_ticket()["number"]
+    path = f"/v1/tickets/{number}/attachments"
+    for content, declared in ((b"png", 3), (b"too long", 3)):  # stored, and refused
+        body = {"filename": "a.png", "content_type": "image/png", "size": declared}
+        form = api.call("POST", path, as_=REQUESTER, body=body).json_body["upload"]
+        answer = requests.post(form["url"], data=form["fields"], timeout=10,
+                               files={"file": ("a.png", content, "image/png")})  # fmt: skip
+        assert answer.status_code == 204
+    wiring.reset()
+    calls.seen.clear()
+    poller = QueuePoller(aws_env["BALIE_UPLOADS_QUEUE_URL"], aws_env["BALIE_UPLOADS_QUEUE_ARN"],
+                         handle_upload_event, "uploads")  # fmt: skip
+    assert poller.drain() >= 2
+    seen = {(action, index) for action, index in calls.seen if not action.startswith("sqs:")}
+    assert_allowed(packaged, seen, "HandleAttachmentUpload")

@@ -49,3 +49,14 @@ def test_given_a_request_then_the_served_document_is_openapi_3_1_with_problem_er
     }
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert served["components"]["schemas"]["TicketCreate"]["additionalProperties"] is False
+
+
+def test_given_the_document_then_uploading_a_file_is_described_with_its_presigned_form(api):
+    served = api.call("GET", "/v1/openapi.json").json_body
+    upload = served["paths"]["/v1/tickets/{number}/attachments"]["post"]
+    assert upload["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AttachmentUploadCreate"
+    }
+    assert set(upload["responses"]) >= {"201", "404", "409", "422"}
+    created = served["components"]["schemas"]["AttachmentUploadOut"]
+    assert set(created["properties"]) == {"id", "upload", "expires_at"}

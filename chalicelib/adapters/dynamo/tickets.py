@@ -818,6 +818,8 @@ def attachment_item(a: Attachment) -> dict[str, Any]:
         "visibility": a.visibility.value,
         "created_at": iso(a.created_at),
         "content_id": a.content_id,
+        "status": "pending" if a.pending else "stored",
+        "uploaded_by": a.uploaded_by,
     }
 
 
@@ -834,6 +836,9 @@ def attachment_from_item(v: dict[str, Any]) -> Attachment:
         visibility=Visibility(v["visibility"]),
         created_at=datetime.fromisoformat(v["created_at"]),
         content_id=v.get("content_id"),
+        # Items written before uploads existed have no status: they were stored by mail.
+        pending=v.get("status") == "pending",
+        uploaded_by=v.get("uploaded_by"),
     )
 
 

@@ -238,6 +238,27 @@ class AttachmentList(BaseModel):
     items: list[AttachmentOut]
 
 
+class AttachmentUploadCreate(Strict):
+    """The file about to be sent; the upload is held to exactly this."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    content_type: Annotated[str, StringConstraints(min_length=3, max_length=255)]
+    size: int = Field(ge=1, le=10**12, description="bytes; at most the configured limit")
+
+
+class PresignedPost(BaseModel):
+    url: str = Field(description="POST the file here as multipart/form-data")
+    fields: dict[str, str] = Field(
+        description="form fields to send before the file field (named `file`), as given"
+    )
+
+
+class AttachmentUploadOut(BaseModel):
+    id: str
+    upload: PresignedPost
+    expires_at: datetime = Field(description="the form works until then")
+
+
 class MessageList(BaseModel):
     items: list[MessageOut]
     next_cursor: str | None
