@@ -37,6 +37,7 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.inbound_mail import InboundMail
+    from chalicelib.services.inbound_silence import InboundWatch
     from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
@@ -292,6 +293,17 @@ def kb_service() -> KnowledgeBase:
     )
 
 
+# --- operations (docs/operations.md) ---------------------------------------------------------
+
+
+@cache
+def inbound_watch() -> "InboundWatch":
+    from chalicelib.adapters.dynamo.inbound_log import DynamoInboundLog
+    from chalicelib.services.inbound_silence import InboundWatch
+
+    return InboundWatch(DynamoInboundLog(get_settings().table_name), tenants().all, sla_settings())
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -319,5 +331,6 @@ def reset() -> None:
         metrics_recorder,
         reports,
         kb_service,
+        inbound_watch,
     ):
         factory.cache_clear()

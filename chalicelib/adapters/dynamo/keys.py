@@ -450,3 +450,15 @@ def kb_top_index_keys(
 def deflection_key(tenant_id: str, day: str, deflection_id: str) -> dict[str, str]:
     """A requester said a suggested article solved it: one item per deflection, per day."""
     return {"PK": f"T#{tenant_id}#DEFLECTION#{day}", "SK": deflection_id}
+
+
+# --- operations: inbound silence (docs/operations.md) --------------------------------------
+
+
+def inbound_days_pk(tenant_id: str) -> str:
+    """A tenant's inbound mail per UTC day: one Query reads the weeks the silence check needs."""
+    return f"T#{tenant_id}#INBOUND"
+
+
+def inbound_day_key(tenant_id: str, day: str) -> dict[str, str]:
+    return {"PK": inbound_days_pk(tenant_id), "SK": day}
