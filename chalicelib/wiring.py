@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
+    from chalicelib.services.metrics_backfill import MetricsBackfill
     from chalicelib.services.notify import Notifications
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
@@ -304,6 +305,16 @@ def inbound_watch() -> "InboundWatch":
     return InboundWatch(DynamoInboundLog(get_settings().table_name), tenants().all, sla_settings())
 
 
+@cache
+def metrics_backfill() -> "MetricsBackfill":
+    from chalicelib.adapters.dynamo.backfill import DynamoBackfillSource
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics_backfill import MetricsBackfill
+
+    table = get_settings().table_name
+    return MetricsBackfill(DynamoBackfillSource(table), DynamoMetrics(table), metrics_recorder())
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -332,5 +343,6 @@ def reset() -> None:
         reports,
         kb_service,
         inbound_watch,
+        metrics_backfill,
     ):
         factory.cache_clear()
