@@ -95,4 +95,6 @@ deploy: package
 		--stack-name balie-$(STAGE) \
 		--parameter-overrides Stage=$(STAGE) Monitoring=$(or $(MONITORING),alarms) \
 		$(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) \
+		$(if $(API_ACCESS_LOGS),ApiAccessLogs=$(API_ACCESS_LOGS)) \
+		$(if $(THREAT_PROTECTION),ThreatProtection=$(THREAT_PROTECTION) CognitoTier=PLUS) \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
