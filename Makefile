@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick replay-dlq restore-drill tenant-add test lint fmt bench cost browser package deploy
+.PHONY: venv run sla-tick replay-dlq restore-drill tenant-add metrics-backfill test lint fmt bench cost browser package deploy
 
 venv: $(STAMP)
 
@@ -42,6 +42,14 @@ restore-drill: venv
 tenant-add: venv
 	@$(BIN)/python -m local.tenant_add --id '$(ID)' --name '$(NAME)' --address '$(ADDRESS)' \
 		--admin '$(ADMIN)' $(if $(LOCALE),--locale '$(LOCALE)') $(if $(TZ),--timezone '$(TZ)') \
+		$(if $(API),--api '$(API)') $(if $(TOKEN),--token '$(TOKEN)')
+
+# Count a tenant's tickets filed before report metrics existed (docs/metrics.md), on the
+# running stack: make metrics-backfill TENANT=demo; on a deployed one add
+# API=https://… TOKEN=<operator's ID token>. Idempotent: run it again to check, it counts 0.
+metrics-backfill: venv
+	@$(BIN)/python -m local.metrics_backfill --tenant '$(or $(TENANT),demo)' \
+		$(if $(STACK_FILE),--stack-file '$(STACK_FILE)') \
 		$(if $(API),--api '$(API)') $(if $(TOKEN),--token '$(TOKEN)')
 
 # The e2e tests drive Debian's Chromium; installing it is skipped when it is already there.
@@ -87,4 +95,6 @@ deploy: package
 		--stack-name balie-$(STAGE) \
 		--parameter-overrides Stage=$(STAGE) Monitoring=$(or $(MONITORING),alarms) \
 		$(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) \
+		$(if $(API_ACCESS_LOGS),ApiAccessLogs=$(API_ACCESS_LOGS)) \
+		$(if $(THREAT_PROTECTION),ThreatProtection=$(THREAT_PROTECTION) CognitoTier=PLUS) \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND

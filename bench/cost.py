@@ -54,6 +54,9 @@ MIX: dict[str, float] = {
 REQUESTS_PER_AUTHORIZER_RUN = 10
 # CloudWatch Logs: the platform's START/END/REPORT lines plus the app's own, per invocation.
 LOG_BYTES_PER_INVOCATION = 1024
+# API Gateway's access log line per request (infra/template.yaml, ApiAccessLogs, on by
+# default): the JSON format with its values filled in.
+ACCESS_LOG_BYTES_PER_REQUEST = 450
 # Invocations that start a new container (init billed since 2025) on the request-driven
 # functions; the tick's function runs every minute and stays warm.
 COLD_START_SHARE = 0.1
@@ -956,6 +959,19 @@ def _measure_sla(bench: Bench) -> tuple[Profile, dict[str, Profile]]:
             idle.append(sample)
     idle_tick = profile_of("sla_tick_idle", "one minute's sweep with nothing due", idle)
 
+    # The hourly inbound-silence check on the seeded tenants (their mail history as seeded).
+    progress(f"inbound silence check: {IDLE_TICKS} measured")
+    checks = []
+    for i in range(WARMUP + IDLE_TICKS):
+        sample = bench.measure(
+            lambda: sla_tick.watch_inbound(datetime.now(UTC)), stream_groups=per_ticket
+        )
+        if i >= WARMUP:
+            checks.append(sample)
+    silence_check = profile_of(
+        "inbound_silence_check", "one hourly inbound-silence check of every tenant", checks
+    )
+
     terms = wiring.sla_settings().effective("demo")
     due = due_tickets(terms, DUE_FIRST_NUMBER)
     cases = (
@@ -978,6 +994,7 @@ def _measure_sla(bench: Bench) -> tuple[Profile, dict[str, Profile]]:
                 raise RuntimeError(f"{name}: the sweep reported {sample.result}")
             samples.append(sample)
         profiles[name] = profile_of(name, what, samples, per=len(items), baseline=idle_tick)
+    profiles["inbound_silence_check"] = silence_check
     return idle_tick, profiles
 
 
@@ -1185,7 +1202,7 @@ class Model:
     def api_request(self, p: Profile) -> Usage:
         authorizer = self.invocation(p.authorizer_ms) + Usage(rru=p.rru_authorizer)
         return (
-            Usage(api_requests=1)
+            Usage(api_requests=1, log_gb=ACCESS_LOG_BYTES_PER_REQUEST / GB)
             + self.invocation(p.ms)
             + authorizer.scaled(1 / REQUESTS_PER_AUTHORIZER_RUN)
             + self.dynamodb(p)
@@ -1251,8 +1268,13 @@ def monthly_fixed(
     empty_gb = measured.empty_table_stored_bytes / GB
     logs = tick_month.log_gb + daily_month.log_gb
     counted = alarms or {}
+    # The hourly inbound-silence check runs inside a tick: its extra duration and reads.
+    check = measured.profiles.get("inbound_silence_check")
+    silence = m.in_scheduled_run(check).scaled(HOURS_PER_MONTH) if check else Usage()
+    logs += silence.log_gb
     return {
         "sla_tick": tick_month,
+        "inbound_silence_check": silence,
         "daily_job": daily_month,
         "alarms_and_dashboard": Usage(
             alarm_metric_months=counted.get("alarm_metrics", 0),
@@ -1465,7 +1487,12 @@ def _basis() -> dict[str, list[str]]:
             "closed once by the daily job (added to the issue's mix: a ticket's end).",
             "One table-stream invocation per write request and per ticket a sweep acts on "
             "(sparse traffic); daily closures in batches of 100 records.",
-            f"CloudWatch Logs: {LOG_BYTES_PER_INVOCATION} bytes ingested per Lambda invocation.",
+            f"CloudWatch Logs: {LOG_BYTES_PER_INVOCATION} bytes ingested per Lambda invocation, "
+            f"and {ACCESS_LOG_BYTES_PER_REQUEST} bytes of API Gateway access log per request.",
+            "The hourly inbound-silence check: measured on the seeded tenants, run "
+            f"{HOURS_PER_MONTH} times a month inside the tick (no invocation of its own); its "
+            "metric SilentTenants is published only in hours with a silent tenant, so a "
+            "healthy month bills none of it.",
             "Custom metrics (Powertools EMF, per tenant): billed for the hours in which they "
             f"get data; tickets arrive in {ACTIVE_HOURS_PER_MONTH} working hours a month.",
             f"Cold starts: {COLD_START_SHARE:.0%} of request-driven invocations, "

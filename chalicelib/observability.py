@@ -36,3 +36,10 @@ def flush() -> None:
     # warm container.
     if metrics.metric_set:
         metrics.flush_metrics()
+
+
+def gauge(name: str, value: float, stage: str) -> None:
+    """A figure of the whole stage (not per tenant): one custom metric, whatever the tenants."""
+    metrics.add_dimension(name="stage", value=stage)
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    flush()

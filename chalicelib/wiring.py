@@ -39,9 +39,11 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.inbound_mail import InboundMail
+    from chalicelib.services.inbound_silence import InboundWatch
     from chalicelib.services.macros import MacroService
     from chalicelib.services.mail_feedback import MailFeedback
     from chalicelib.services.metrics import MetricsRecorder, Reports, Timezones
+    from chalicelib.services.metrics_backfill import MetricsBackfill
     from chalicelib.services.notify import Notifications
     from chalicelib.services.recurring import RecurringIncidents
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
@@ -319,6 +321,25 @@ def recurring_incidents() -> "RecurringIncidents":
             max_read=settings.recurring_max_read,
         ),
     )
+# --- operations (docs/operations.md) ---------------------------------------------------------
+
+
+@cache
+def inbound_watch() -> "InboundWatch":
+    from chalicelib.adapters.dynamo.inbound_log import DynamoInboundLog
+    from chalicelib.services.inbound_silence import InboundWatch
+
+    return InboundWatch(DynamoInboundLog(get_settings().table_name), tenants().all, sla_settings())
+
+
+@cache
+def metrics_backfill() -> "MetricsBackfill":
+    from chalicelib.adapters.dynamo.backfill import DynamoBackfillSource
+    from chalicelib.adapters.dynamo.metrics import DynamoMetrics
+    from chalicelib.services.metrics_backfill import MetricsBackfill
+
+    table = get_settings().table_name
+    return MetricsBackfill(DynamoBackfillSource(table), DynamoMetrics(table), metrics_recorder())
 
 
 def reset() -> None:
@@ -349,5 +370,7 @@ def reset() -> None:
         reports,
         kb_service,
         recurring_incidents,
+        inbound_watch,
+        metrics_backfill,
     ):
         factory.cache_clear()

@@ -344,6 +344,9 @@ _POOL_PROPERTIES = frozenset(
         "UserPoolName",
         "UserPoolTags",
         "VerificationMessageTemplate",
+        # Feature plan and threat protection: moto stores them; nothing local signs in riskily.
+        "UserPoolAddOns",
+        "UserPoolTier",
     }
 )
 _CLIENT_PROPERTIES = frozenset(
@@ -494,6 +497,9 @@ DEPLOY_ONLY: dict[str, str] = {
     "AWS::SES::ConfigurationSet": "bounce and complaint events exist only on real SES; "
     "tests feed their notifications to the intake directly",
     "AWS::SES::ConfigurationSetEventDestination": "see AWS::SES::ConfigurationSet",
+    "AWS::IAM::Role": "API Gateway's CloudWatch logs role; chalice local writes no access logs",
+    "AWS::ApiGateway::Account": "the region's API Gateway settings (its logs role); "
+    "see AWS::IAM::Role",
 }
 
 

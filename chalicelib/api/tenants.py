@@ -7,7 +7,12 @@ from chalicelib.api.errors import handled
 from chalicelib.api.http import json_response, location, parse_body
 from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
-from chalicelib.api.schemas.tenants import TenantCreate, TenantCreated
+from chalicelib.api.schemas.tenants import (
+    MetricsBackfillDone,
+    MetricsBackfillRequest,
+    TenantCreate,
+    TenantCreated,
+)
 from chalicelib.services.tenants import onboard_tenant
 from chalicelib.settings import get_settings
 from chalicelib.wiring import sla_settings
@@ -40,6 +45,34 @@ def create_tenant() -> Response:
     )
 
 
+# API Gateway gives up on a request after 29 s; a call stops well before and says where.
+BACKFILL_SECONDS = 20.0
+
+
+@tenants_bp.route(
+    "/v1/tenants/{tenant}/metrics-backfill",
+    methods=["POST"],
+    authorizer=bearer,
+    content_types=["*/*"],
+)
+@handled
+def backfill_metrics(tenant: str) -> Response:
+    import time
+
+    from chalicelib.wiring import metrics_backfill
+
+    request = tenants_bp.current_request
+    body = parse_body(request, MetricsBackfillRequest) if request.raw_body else None
+    deadline = time.monotonic() + BACKFILL_SECONDS
+    report = metrics_backfill().run_as(
+        current_principal(request),
+        tenant,
+        body.cursor if body else None,
+        out_of_time=lambda: time.monotonic() > deadline,
+    )
+    return json_response(MetricsBackfillDone(**report.as_dict()))
+
+
 OPERATIONS = [
     Operation(
         "POST",
@@ -49,5 +82,15 @@ OPERATIONS = [
         body=TenantCreate,
         errors=(400, 403, 409, 413, 415, 422),
         tag="tenants",
-    )
+    ),
+    Operation(
+        "POST",
+        "/v1/tenants/{tenant}/metrics-backfill",
+        "Count a tenant's tickets filed before report metrics existed; idempotent, resumable "
+        "with next_cursor (operator)",
+        {200: MetricsBackfillDone},
+        body=MetricsBackfillRequest,
+        errors=(400, 403, 413, 415, 422),
+        tag="tenants",
+    ),
 ]

@@ -21,6 +21,7 @@ class Action(StrEnum):
     READ_SLA = "read_sla"
     WRITE_SLA = "write_sla"
     ONBOARD_TENANTS = "onboard_tenants"
+    BACKFILL_METRICS = "backfill_metrics"  # count a tenant's pre-metrics tickets (operators)
     MANAGE_PERSONAL_DATA = "manage_personal_data"  # GDPR access and erasure of a requester
     WORK_QUEUES = "work_queues"  # the agent workspace: queues and their counts
     READ_LIVE_COUNTS = "read_live_counts"  # the supervisor's live counts of open work
@@ -55,6 +56,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_SLA: Role.AGENT,
     Action.WRITE_SLA: Role.SUPERVISOR,
     Action.ONBOARD_TENANTS: Role.OPERATOR,
+    Action.BACKFILL_METRICS: Role.OPERATOR,
     Action.MANAGE_PERSONAL_DATA: Role.ADMIN,
     Action.WORK_QUEUES: Role.AGENT,
     Action.READ_LIVE_COUNTS: Role.SUPERVISOR,

@@ -56,12 +56,13 @@ class MetricsRecorder:
         self.sla = sla
         self.timezones = timezones
 
-    def record(self, image: dict[str, Any]) -> bool:
+    def record(self, image: dict[str, Any], note: dict[str, Any] | None = None) -> bool:
         """Count one inserted item if it is something the report counts; True when counted
-        now, False when it is not counted or was counted before."""
+        now, False when it is not counted or was counted before. `note` is kept in the
+        ticket's facts in the same write (the backfill's progress, services/metrics_backfill)."""
         kind = image.get("kind")
         if kind == "event":
-            return self._event(image)
+            return self._event(image, note)
         if kind == "deflection":
             change = metrics.deflection(image, self.timezones(image["tenant"]))
             return self.store.count(
@@ -69,7 +70,7 @@ class MetricsRecorder:
             )
         return False
 
-    def _event(self, event: dict[str, Any]) -> bool:
+    def _event(self, event: dict[str, Any], note: dict[str, Any] | None = None) -> bool:
         tenant, number = event["tenant"], event["ticket"]
         timezone = self.timezones(tenant)
         minutes = self._business_minutes(tenant)
@@ -83,6 +84,8 @@ class MetricsRecorder:
                     extra={"ticket": number, "event_type": event["type"]},
                 )
                 return False
+            if note:
+                after = {**after, **note}
             try:
                 return self.store.count(
                     tenant,

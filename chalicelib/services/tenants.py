@@ -11,6 +11,7 @@ from chalicelib.domain import permissions
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal, Role
+from chalicelib.domain.silence import DEFAULT_THRESHOLD_HOURS as DEFAULT_SILENCE_HOURS
 from chalicelib.services import users
 from chalicelib.services.sla import SlaSettings
 
@@ -33,6 +34,7 @@ def ensure_tenant(
     signature: str | None = None,
     tenants: DynamoTenants | None = None,
     new: bool = False,
+    inbound_silence_hours: int | None = None,
 ) -> None:
     """Create or update a tenant; running it twice with the same values changes nothing."""
     if not TENANT_ID.match(tenant_id):
@@ -45,6 +47,8 @@ def ensure_tenant(
         raise Invalid(
             "Closed tickets are kept 1 to 120 months, or 0 for as long as the tenant lasts."
         )
+    if inbound_silence_hours is not None and not 0 <= inbound_silence_hours <= 168:
+        raise Invalid("Inbound silence is reported after 1 to 168 business hours, or 0 for never.")
     if locale not in LOCALES:
         raise Invalid(f"Locale must be one of {', '.join(LOCALES)}.")
     try:
@@ -68,6 +72,13 @@ def ensure_tenant(
         # Signs the reply tokens in our Reply-To addresses (domain.threads); made once and
         # kept, so that the tokens of mail already sent stay valid.
         "mail_token_key": existing.get("mail_token_key") or secrets.token_urlsafe(32),
+        # Business hours without inbound mail before the silence alarm names this tenant
+        # (services/inbound_silence.py); kept when not given.
+        "inbound_silence_hours": (
+            inbound_silence_hours
+            if inbound_silence_hours is not None
+            else existing.get("inbound_silence_hours", DEFAULT_SILENCE_HOURS)
+        ),
     }
     store.put(tenant_id, settings, inbound_addresses, groups, new=new)
     sla.ensure_defaults(tenant_id, timezone)

@@ -7,6 +7,7 @@ kept in the dead-letter queue; `make replay-dlq` moves it back.
 """
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.observability import count, logger
 from chalicelib.services.inbound_mail import Delivery
 from chalicelib.settings import get_settings
-from chalicelib.wiring import inbound_mail, mail_feedback
+from chalicelib.wiring import inbound_mail, inbound_watch, mail_feedback
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -90,6 +91,8 @@ def _receive(delivery: dict[str, Any]) -> dict[str, Any]:
     )
     if outcome.tenant:
         count("MailsIn", outcome.tenant)
+        # Inside the idempotent call: a redelivered mail is not noted twice.
+        inbound_watch().noted(outcome.tenant, datetime.now(UTC))
     return {"result": outcome.result, "tenant": outcome.tenant, "ticket": outcome.ticket}
 
 

@@ -120,8 +120,9 @@ def test_given_the_rest_api_then_its_5xx_rate_is_watched_by_its_name_and_stage(
     packaged: Packaged,
 ):
     api = packaged.resources["RestAPI"]["Properties"]
-    name, stage = api["DefinitionBody"]["info"]["title"], api["StageName"]
-    assert "Name" not in api  # else API Gateway's metrics carry that name instead of the title
+    # API Gateway's metrics carry the API's name; per stage, so two stages never share them.
+    name, stage = api["Name"], api["StageName"]
+    assert name == {"Fn::Sub": "balie-${Stage}"}
     errors = alarms_on(packaged, "AWS/ApiGateway", "5XXError", ApiName=name, Stage=stage)
     assert len(errors) == 1, sorted(errors)
     (alarm,) = errors.values()
@@ -227,7 +228,9 @@ def test_given_the_dashboard_then_its_body_is_json_naming_every_function_and_ala
         if isinstance(item, dict) and "expression" in item
     ]
     api = packaged.resources["RestAPI"]["Properties"]
-    api_dimensions = ["ApiName", api["DefinitionBody"]["info"]["title"], "Stage", api["StageName"]]
+    # The body was parsed with every ${…} as "dummy": the name as the same Sub renders it.
+    name = _PLACEHOLDER.sub("dummy", api["Name"]["Fn::Sub"])
+    api_dimensions = ["ApiName", name, "Stage", api["StageName"]]
     api_rows = [
         row
         for widget in widgets
@@ -239,7 +242,7 @@ def test_given_the_dashboard_then_its_body_is_json_naming_every_function_and_ala
     # The app's own metrics: Powertools EMF, dimensioned by its service and the tenant.
     schema = f"{{{observability.metrics.namespace},service,tenant}}"
     service = f'service="{observability.SERVICE}"'
-    for metric in ("TicketsCreated", "SlaBreaches"):
+    for metric in ("TicketsCreated", "SlaBreaches", "MailsIn"):
         assert any(
             schema in e and f'MetricName="{metric}"' in e and service in e for e in expressions
         ), metric
@@ -255,3 +258,76 @@ def test_given_the_monitoring_setting_then_alarms_and_dashboard_follow_it(packag
             assert body.get("Condition") == "HasAlarms"
         if body["Type"] == "AWS::CloudWatch::Dashboard":
             assert body.get("Condition") == "HasDashboard"
+
+
+# --- mail reputation and inbound silence ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metric", "threshold"),
+    [("Reputation.BounceRate", 0.05), ("Reputation.ComplaintRate", 0.001)],
+)
+def test_given_ses_reputation_then_it_alarms_at_the_review_thresholds(
+    packaged: Packaged, metric: str, threshold: float
+):
+    """SES reviews an account from 5% bounces or 0.1% complaints, and may pause it later."""
+    found = alarms_on(packaged, "AWS/SES", metric)
+    assert len(found) == 1, sorted(found)
+    (alarm,) = found.values()
+    assert alarm["Threshold"] == threshold
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"  # no mail sent: no rate published
+    assert "Dimensions" not in alarm  # an account-level metric
+
+
+def test_given_inbound_silence_then_one_stage_metric_is_watched_not_one_per_tenant(
+    packaged: Packaged,
+):
+    from chalicelib.services import inbound_silence
+
+    found = alarms_on(packaged, observability.metrics.namespace, inbound_silence.METRIC)
+    assert len(found) == 1, sorted(found)
+    (alarm,) = found.values()
+    (metric,) = watched(alarm)
+    assert metric["Dimensions"] == {"service": observability.SERVICE, "stage": {"Ref": "Stage"}}
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    # The check runs hourly; an hour without data is the tick's own alarm.
+    assert alarm["Period"] == 3600
+
+
+def test_given_api_access_logs_then_they_are_json_lines_kept_for_the_retention(
+    packaged: Packaged,
+):
+    setting = packaged.resources["RestAPI"]["Properties"]["AccessLogSetting"]["Fn::If"]
+    condition, enabled, disabled = setting
+    assert disabled == {"Ref": "AWS::NoValue"}
+    assert packaged.template["Conditions"][condition]
+    assert enabled["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(enabled["Format"])
+    for field in ("requestId", "ip", "tenant", "route", "status", "latencyMs",
+                  "integrationError"):  # fmt: skip
+        assert field in line, field
+    assert line["route"] == "$context.resourcePath"  # never the path: it may hold e-mails
+    group = packaged.resources["ApiAccessLogGroup"]
+    assert group["Condition"] == condition
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert "balie-${Stage}" in group["Properties"]["LogGroupName"]["Fn::Sub"]
+
+
+def test_given_threat_protection_then_it_is_a_parameter_that_requires_the_plus_plan(
+    packaged: Packaged,
+):
+    pool = packaged.resources["UserPool"]["Properties"]
+    parameters = packaged.template["Parameters"]
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": {"Ref": "ThreatProtection"}}
+    assert pool["UserPoolTier"] == {"Ref": "CognitoTier"}
+    # Off by default: the PLUS plan costs per monthly active user from the first one.
+    assert parameters["ThreatProtection"]["Default"] == "OFF"
+    assert parameters["CognitoTier"]["Default"] == "ESSENTIALS"
+    rule = packaged.template["Rules"]["ThreatProtectionNeedsPlus"]
+    assert rule["Assertions"] == [
+        {
+            "Assert": {"Fn::Equals": [{"Ref": "CognitoTier"}, "PLUS"]},
+            "AssertDescription": rule["Assertions"][0]["AssertDescription"],
+        }
+    ]

@@ -213,6 +213,8 @@ def test_given_the_schedules_then_the_sweep_and_daily_job_calls_are_granted(
 
     monkeypatch.setattr(repository, "save", conflict_once)
     assert sla_tick.sweep(now + timedelta(hours=1))["breaches"] == 1
+    # The hourly inbound-silence check runs in the same function (the mail above was noted).
+    assert sla_tick.watch_inbound(now + timedelta(hours=2)) == []
     assert_allowed(packaged, calls.seen, "HandleSlaTick")
     calls.seen.clear()
     wiring.sla_settings().forget()

@@ -247,7 +247,9 @@ def test_an_api_request_pays_its_handler_a_tenth_of_the_authorizer_and_its_strea
     assert usage.lambda_gb_s == pytest.approx((100 + 10 * 0.1 + 2) / 1000 * 0.5)
     assert (usage.rru, usage.wru_table, usage.wru_index) == (0.5, 4, 6)
     assert usage.eventbridge_events == 1
-    assert usage.log_gb == pytest.approx(2.1 * 1024 / 1024**3)
+    # 2.1 invocations' log lines, and API Gateway's access log line for the request.
+    access = cost.ACCESS_LOG_BYTES_PER_REQUEST
+    assert usage.log_gb == pytest.approx((2.1 * 1024 + access) / 1024**3)
 
 
 def test_cold_starts_add_their_share_of_the_init_time():

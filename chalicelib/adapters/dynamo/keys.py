@@ -497,3 +497,13 @@ def known_error_key(tenant_id: str, problem: int) -> dict[str, str]:
 def known_error_stats_key(tenant_id: str) -> dict[str, str]:
     """How many known errors are indexed and their total length (BM25's N and average)."""
     return {"PK": tenant(tenant_id), "SK": "KE#STATS"}
+# --- operations: inbound silence (docs/operations.md) --------------------------------------
+
+
+def inbound_days_pk(tenant_id: str) -> str:
+    """A tenant's inbound mail per UTC day: one Query reads the weeks the silence check needs."""
+    return f"T#{tenant_id}#INBOUND"
+
+
+def inbound_day_key(tenant_id: str, day: str) -> dict[str, str]:
+    return {"PK": inbound_days_pk(tenant_id), "SK": day}

@@ -25,3 +25,18 @@ class TenantCreated(BaseModel):
     admin_email: str
     admin_invited: bool
     mail_setup: list[str]
+
+
+class MetricsBackfillRequest(Strict):
+    """Where an earlier call stopped (its `next_cursor`); none to start at the beginning."""
+
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+
+
+class MetricsBackfillDone(BaseModel):
+    tenant: str
+    tickets: int
+    backfilled: int
+    events: int
+    counted_already: int
+    next_cursor: str | None
