@@ -67,6 +67,9 @@ FLASH = {
     "escalated": N_("Ticket #%(number)s has been escalated."),
     "time_logged": N_("Your time on ticket #%(number)s has been logged."),
     "contact_logged": N_("The contact has been logged as ticket #%(number)s."),
+    # Approvals decided in the workspace (web/catalog_pages.py).
+    "approved": N_("Request #%(number)s is approved; work can start."),
+    "rejected": N_("Request #%(number)s is rejected; the requester has your reason."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -155,6 +158,7 @@ EVENT = {
     "sla.warning": N_("SLA warning"),
     "sla.breached": N_("SLA breached"),
     "satisfaction.received": N_("Rating received"),
+    "approval.decided": N_("Approval decided"),
 }
 
 FIELD = {
@@ -172,6 +176,14 @@ FIELD = {
     "problem": N_("Problem"),
     "tags": N_("Tags"),
     "custom_fields": N_("Custom fields"),
+    "approval": N_("Approval"),
 }
 
 SLA_STATE = {"breached": N_("Overdue"), "at_risk": N_("At risk"), "on_track": N_("On track")}
+
+# A service request's approval (domain.approvals.ApprovalState).
+APPROVAL_STATE = {
+    "pending": N_("Waiting for a decision"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+}

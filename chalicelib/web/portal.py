@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import Channel, Level, Rating, Status, TicketType, Visibility
 from chalicelib.services.ports import TicketFilter
-from chalicelib.web import forms, knowledge, labels, notices
+from chalicelib.web import catalog_pages, forms, knowledge, labels, notices
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
 from chalicelib.wiring import ticket_service
@@ -46,6 +46,7 @@ def home(current: Page) -> Response:
     return current.render(
         "home.html",
         top=knowledge.top_solutions(current.user, current.user.tenant, current.locale),
+        shelves=catalog_pages.tiles(current.user, current.locale),
         tickets=tickets.items,
         badges=badges,
         next_cursor=tickets.next_cursor,
@@ -213,4 +214,5 @@ def _show_ticket(
         # rating link of an older mail (`?rating=`) preselects the answer.
         survey=ticket.awaits_rating and not current.user.is_staff,
         rating=rating_form or forms.Form({"rating": current.query("rating") or "", "comment": ""}),
+        details=catalog_pages.request_details(current.user, ticket, current.locale),
     )

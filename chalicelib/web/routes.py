@@ -7,6 +7,7 @@ from chalicelib.web import (
     agent,
     approval,
     assets,
+    catalog_pages,
     dashboard,
     kb_pages,
     portal,
@@ -24,4 +25,5 @@ def blueprints() -> list[Blueprint]:
         approval.approval_bp,
         agent.agent_bp,
         dashboard.dashboard_bp,
+        catalog_pages.catalog_pages_bp,
     ]
