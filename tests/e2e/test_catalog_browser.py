@@ -61,6 +61,9 @@ def test_given_the_seeded_catalog_when_a_requester_files_a_request_then_it_waits
     expect(request).to_contain_text("fatma@demo.example.com")
     expect(request).to_contain_text("2026-12-01")
     shoot(page, "catalog-ticket-nl-desktop")
+    page.set_viewport_size(PHONE)
+    assert _fits(page)
+    shoot(page, "catalog-ticket-nl-360")
     assert tab.dialogs == []
     assert [e for e in tab.console_errors if "Content Security Policy" in e] == []
 
@@ -71,6 +74,9 @@ def test_given_the_seeded_catalog_when_a_requester_files_a_request_then_it_waits
     box = boss.page.locator("section.approval-box")
     expect(box).to_contain_text("Wacht op besluit")
     shoot(boss.page, "catalog-approval-nl-desktop")
+    boss.page.set_viewport_size(PHONE)
+    assert _fits(boss.page)
+    shoot(boss.page, "catalog-approval-nl-360")
     box.get_by_role("button", name="Goedkeuren").click()
     expect(boss.page.locator(".flash")).to_contain_text(f"Aanvraag #{number} is goedgekeurd")
     expect(box).to_contain_text("Goedgekeurd")
