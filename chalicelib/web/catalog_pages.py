@@ -16,7 +16,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.domain.approvals import Decision, is_pending
-from chalicelib.domain.catalog import CatalogItem, FieldDef, FieldKind, check_values
+from chalicelib.domain.catalog import MISSING, CatalogItem, FieldDef, FieldKind, check_values
 from chalicelib.domain.errors import Conflict, Invalid, NotFound
 from chalicelib.domain.principal import Principal
 from chalicelib.domain.tickets import Channel, Ticket, TicketType
@@ -152,12 +152,10 @@ def _place(form: forms.Form, item: CatalogItem, refused: Invalid) -> None:
         if definition is None:
             form.errors.setdefault("form", N_("Please check the fields marked below."))
             continue
-        if error.get("message") == "Required.":
+        ranged = definition.min is not None or definition.max is not None
+        if error.get("message") == MISSING:
             form.errors[FIELD_PREFIX + key] = forms.REQUIRED
-        elif definition.kind == FieldKind.NUMBER and (definition.min, definition.max) != (
-            None,
-            None,
-        ):
+        elif definition.kind == FieldKind.NUMBER and ranged:
             form.errors[FIELD_PREFIX + key] = _number_range(definition)
         else:
             form.errors[FIELD_PREFIX + key] = FIELD_REFUSED[definition.kind]
