@@ -321,6 +321,8 @@ def recurring_incidents() -> "RecurringIncidents":
             max_read=settings.recurring_max_read,
         ),
     )
+
+
 # --- operations (docs/operations.md) ---------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib.domain.errors import Conflict
-from chalicelib.domain.tickets import new_id
+from chalicelib.domain.tickets import Ticket, new_id
 
 
 class ApprovalState(StrEnum):
@@ -66,6 +66,45 @@ def decide(
         "decided_at": now.isoformat(),
         "comment": comment or None,
     }
+
+
+class AwaitingApproval(Conflict):
+    """A change that would start work on a request that still waits for its approval."""
+
+    title = "Waiting for approval"
+
+
+# errors[].message of an AwaitingApproval, per field the change was refused for.
+WAITS_FOR_APPROVAL = "Waits for approval."
+
+
+def is_pending(approval: dict[str, Any] | None) -> bool:
+    return bool(approval) and approval.get("state") == ApprovalState.PENDING.value
+
+
+def check_change(ticket: Ticket, changes: dict[str, Any]) -> None:
+    """While its approval is pending, a request is not worked on: its status stays where
+    filing put it (`on_hold`) and nobody is assigned. Only the decision (services.approvals)
+    moves it: approving opens it, rejecting resolves it with the approver's reason.
+
+    Everything else may change (priority, group, category, a note, a reply): routing a
+    request to the right team before it is approved is preparation, not work.
+    """
+    if not is_pending(ticket.approval):
+        return
+    refused = []
+    if "status" in changes and changes["status"] != ticket.status:
+        refused.append("status")
+    if changes.get("assignee") and changes["assignee"] != ticket.assignee:
+        refused.append("assignee")
+    if refused:
+        approver = (ticket.approval or {}).get("approver")
+        raise AwaitingApproval(
+            f"Ticket {ticket.number} waits for approval by {approver}: its status and assignee"
+            " stay as they are until the approver or a supervisor decides"
+            f" (POST /v1/tickets/{ticket.number}/approval).",
+            errors=[{"field": name, "message": WAITS_FOR_APPROVAL} for name in refused],
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from chalicelib.domain.errors import Invalid
 from chalicelib.domain.tickets import Priority
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# errors[].message of a required field left empty (the portal words it its own way).
+MISSING = "Required."
 
 
 class FieldKind(StrEnum):
@@ -75,7 +77,7 @@ def check_values(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> dict[s
         value = values.get(definition.key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if definition.required:
-                errors.append({"field": f"custom_fields.{definition.key}", "message": "Required."})
+                errors.append({"field": f"custom_fields.{definition.key}", "message": MISSING})
             continue
         try:
             clean[definition.key] = _check(definition, value)

@@ -42,6 +42,17 @@ class TenantSettings(Protocol):
     def get(self, tenant: str) -> dict[str, Any] | None: ...
 
 
+def may_decide(principal: Principal, ticket: Ticket) -> bool:
+    """Who decides an approval in Balie (API or workspace): the approver the service names,
+    whatever their role, or any supervisor or admin of the tenant. A decided approval
+    stays decided (domain.approvals.decide refuses a second decision)."""
+    if ticket.tenant != principal.tenant:
+        return False
+    approver = (ticket.approval or {}).get("approver")
+    own = principal.email is not None and principal.email.lower() == approver
+    return own or permissions.allows(principal, Action.DECIDE_ANY_APPROVAL)
+
+
 class ApprovalService:
     def __init__(
         self, tickets: Tickets, tenants: TenantSettings, sla: SlaSettings, clock: Clock
@@ -55,9 +66,7 @@ class ApprovalService:
         """A decision in the API: by the named approver, or by a supervisor or admin."""
 
         def check(ticket: Ticket) -> None:
-            approver = (ticket.approval or {}).get("approver")
-            own = principal.email is not None and principal.email.lower() == approver
-            if own or permissions.allows(principal, Action.DECIDE_ANY_APPROVAL):
+            if may_decide(principal, ticket):
                 return
             permissions.check_can_see(principal, ticket)  # a stranger's ticket is a 404
             raise Forbidden("Only the approver or a supervisor decides this request.")

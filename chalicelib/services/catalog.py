@@ -15,8 +15,13 @@ from chalicelib.domain.catalog import ApprovalRule, CatalogItem, FieldDef, Field
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
-from chalicelib.domain.tickets import Priority, Status, TicketType
+from chalicelib.domain.tickets import Priority, Status, Ticket, TicketType
 from chalicelib.services.ports import Clock, Directory, VersionConflict
+
+# errors[].message when a change would make a ticket a request of a service that cannot be
+# reached that way (PATCH of `type`/`service`).
+NOT_IN_CATALOG = "Not a service of the catalog."
+NEEDS_APPROVAL = "This service needs approval: file it as a new request."
 
 
 class CatalogStore(Protocol):
@@ -65,6 +70,11 @@ class Catalog:
         if item is None or not (item.active or admin):
             raise NotFound(f"Service {service_id} does not exist.")
         return item
+
+    def form_of(self, principal: Principal, service_id: str) -> CatalogItem | None:
+        """The item a filed request names, retired or not: how its form was labelled."""
+        permissions.require(principal, Action.READ_CATALOG)
+        return self.store.get(principal.tenant, service_id)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -181,3 +191,33 @@ class Catalog:
                 "status": Status.ON_HOLD,
             }
         return replace(new, **changes), extras
+
+    def revise(self, principal: Principal, before: Ticket, after: Ticket) -> Ticket:
+        """A change (PATCH) that makes a ticket a catalog service request obeys what filing
+        one obeys: the service is active and the ticket's `custom_fields` fit its form
+        (422 per field, values normalised). A service that needs approval cannot be reached
+        by a change: its approver is asked when a request is filed (the mail goes out with
+        `ticket.created`), so such a request is filed anew.
+
+        A request that stays the same service only has its changed `custom_fields` checked,
+        and not at all once the service is retired (its tickets keep what they had).
+        """
+        if after.type != TicketType.SERVICE_REQUEST or not after.service:
+            return after
+        becomes = before.type != after.type or before.service != after.service
+        if not becomes and before.custom_fields == after.custom_fields:
+            return after
+        item = self.store.get(principal.tenant, after.service)
+        if item is None or not item.active:
+            if not becomes:
+                return after
+            raise Invalid(
+                "This service is not in the catalog.",
+                errors=[{"field": "service", "message": NOT_IN_CATALOG}],
+            )
+        if becomes and item.approval:
+            raise Invalid(
+                "This service needs approval, which only filing a request asks for.",
+                errors=[{"field": "service", "message": NEEDS_APPROVAL}],
+            )
+        return replace(after, custom_fields=check_values(item.fields, after.custom_fields))

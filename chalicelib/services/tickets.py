@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from chalicelib.domain import permissions, sla
+from chalicelib.domain import approvals, permissions, sla
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal
@@ -107,6 +107,8 @@ class Preparer(Protocol):
     """Checks a new ticket against the service catalog (services.catalog.Catalog)."""
 
     def prepare(self, principal: Principal, new: NewTicket) -> tuple[NewTicket, dict[str, Any]]: ...
+
+    def revise(self, principal: Principal, before: Ticket, after: Ticket) -> Ticket: ...
 
 
 class TicketService:
@@ -308,9 +310,13 @@ class TicketService:
             )
         if changes.get("assignee"):
             changes = {**changes, "assignee": changes["assignee"].lower()}
+        # A request waiting for approval is not worked on (409) until it is decided.
+        approvals.check_change(ticket, changes)
         self._check_routing(principal.tenant, changes.get("assignee"), changes.get("group"))
         now = self.clock()
         after = ticket.with_changes(changes, now)
+        if self.catalog:  # becoming a service request checks the form, as filing does
+            after = self.catalog.revise(principal, ticket, after)
         changed = diff(ticket, after)
         if not changed:
             return ticket

@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.approvals import AwaitingApproval, is_pending
 from chalicelib.domain.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from chalicelib.domain.kb import Article
 from chalicelib.domain.macros import Macro
@@ -29,7 +30,7 @@ from chalicelib.domain.tickets import (
 from chalicelib.services import tickets as ticket_rules
 from chalicelib.services.ports import TicketFilter
 from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
-from chalicelib.web import agent_forms, forms, labels, render
+from chalicelib.web import agent_forms, catalog_pages, forms, labels, render
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
 from chalicelib.wiring import (
@@ -214,6 +215,9 @@ def change(current: Page, number: str) -> Response:
         service.update(current.user, ticket_number, changes, version)
     except PreconditionFailed:
         return _conflict(current, ticket_number, form)
+    except AwaitingApproval:
+        form.errors["form"] = catalog_pages.AWAITING_APPROVAL
+        return _show(current, ticket_number, status=409, change_form=form)
     except Invalid as refused:
         _place_errors(form, refused)
         return _show(current, ticket_number, status=422, change_form=form)
@@ -241,6 +245,9 @@ def _place_errors(form: forms.Form, refused: Invalid) -> None:
     for error in refused.errors or []:
         if error.get("field") in ("problem", "type"):
             form.errors[error["field"]] = LINK_REFUSED.get(error.get("message"), NOT_LINKABLE)
+        elif error.get("field", "").partition(".")[0] in ("service", "custom_fields"):
+            # Re-typed into a service request: the catalog's rule (services.catalog.revise).
+            form.errors["type"] = catalog_pages.NOT_A_REQUEST
     if not form.errors:
         form.errors["form"] = ROUTING_REFUSED
 
@@ -279,6 +286,12 @@ def take(current: Page, number: str) -> Response:
         )
     except PreconditionFailed:
         return _conflict(current, ticket_number, shown)
+    except AwaitingApproval:
+        refused = forms.Form(
+            agent_forms.shown_values(ticket_service().get(current.user, ticket_number))
+        )
+        refused.errors["form"] = catalog_pages.AWAITING_APPROVAL
+        return _show(current, ticket_number, status=409, change_form=refused)
     current.flash("taken", ticket_number)
     return current.redirect(f"/agent/tickets/{ticket_number}")
 
@@ -330,6 +343,7 @@ def _show(
     time_form: forms.Form | None = None,
     conflict: dict[str, Any] | None = None,
     problem_forms: dict[str, Any] | None = None,
+    approval_form: forms.Form | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
     (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
@@ -362,7 +376,10 @@ def _show(
         templates=reply_templates(current.user),
         # Only where the reply box is: a closed ticket takes no reply.
         articles=suggested_articles(current.user, ticket) if ticket.status != Status.CLOSED else [],
-        moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)],
+        # While its approval is pending a request keeps its status (domain.approvals).
+        moves=[s for s in Status if s == ticket.status or can_move(ticket.status, s)]
+        if not is_pending(ticket.approval)
+        else [ticket.status],
         priorities=tuple(Priority),
         types=tuple(TicketType),
         groups=groups if ticket.group in (None, *groups) else (*groups, ticket.group),
@@ -371,6 +388,10 @@ def _show(
         duration=lambda minutes: _duration(current, minutes),
         # Problem management's panel (web/problems.py, _agent_problem.html).
         problem_panel=_problem_panel(current, ticket, problem_forms or {}),
+        # A service request: what its form asked, and its approval (web/catalog_pages.py).
+        details=catalog_pages.request_details(current.user, ticket, current.locale),
+        approval=catalog_pages.approval_view(current.user, ticket),
+        approval_form=approval_form or forms.Form({"decision": "", "comment": ""}),
     )
     return render.allow_uploads(page_answer)
 

@@ -73,6 +73,9 @@ FLASH = {
     "rca_saved": N_("The root-cause analysis of problem #%(number)s has been saved."),
     "incidents_linked": N_("The incidents have been linked to problem #%(number)s."),
     "problem_resolved": N_("Problem #%(number)s has been resolved."),
+    # Approvals decided in the workspace (web/catalog_pages.py).
+    "approved": N_("Request #%(number)s is approved; work can start."),
+    "rejected": N_("Request #%(number)s is rejected; the requester has your reason."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -163,6 +166,7 @@ EVENT = {
     "satisfaction.received": N_("Rating received"),
     "problem.linked": N_("Incidents linked"),
     "problem.incidents_resolved": N_("Linked incidents resolved"),
+    "approval.decided": N_("Approval decided"),
 }
 
 FIELD = {
@@ -181,6 +185,14 @@ FIELD = {
     "tags": N_("Tags"),
     "custom_fields": N_("Custom fields"),
     "rca": N_("Root-cause analysis"),
+    "approval": N_("Approval"),
 }
 
 SLA_STATE = {"breached": N_("Overdue"), "at_risk": N_("At risk"), "on_track": N_("On track")}
+
+# A service request's approval (domain.approvals.ApprovalState).
+APPROVAL_STATE = {
+    "pending": N_("Waiting for a decision"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+}

@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from chalicelib.domain.tickets import Channel, Level, Rating, Status, TicketType, Visibility
 from chalicelib.services.ports import TicketFilter
-from chalicelib.web import forms, knowledge, labels, notices, render
+from chalicelib.web import catalog_pages, forms, knowledge, labels, notices, render
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
 from chalicelib.wiring import attachment_service, ticket_service
@@ -48,6 +48,7 @@ def home(current: Page) -> Response:
     return current.render(
         "home.html",
         top=knowledge.top_solutions(current.user, current.user.tenant, current.locale),
+        shelves=catalog_pages.tiles(current.user, current.locale),
         tickets=tickets.items,
         badges=badges,
         next_cursor=tickets.next_cursor,
@@ -239,5 +240,6 @@ def _show_ticket(
         rating=rating_form or forms.Form({"rating": current.query("rating") or "", "comment": ""}),
         files=files,
         uploads_failed=current.query("uploads") == "failed",
+        details=catalog_pages.request_details(current.user, ticket, current.locale),
     )
     return render.allow_uploads(page_answer)

@@ -7,6 +7,7 @@ from chalicelib.web import (
     agent,
     approval,
     assets,
+    catalog_pages,
     dashboard,
     kb_pages,
     portal,
@@ -28,4 +29,5 @@ def blueprints() -> list[Blueprint]:
         dashboard.dashboard_bp,
         problems.problems_bp,
         uploads.uploads_bp,
+        catalog_pages.catalog_pages_bp,
     ]

@@ -497,6 +497,8 @@ def known_error_key(tenant_id: str, problem: int) -> dict[str, str]:
 def known_error_stats_key(tenant_id: str) -> dict[str, str]:
     """How many known errors are indexed and their total length (BM25's N and average)."""
     return {"PK": tenant(tenant_id), "SK": "KE#STATS"}
+
+
 # --- operations: inbound silence (docs/operations.md) --------------------------------------
 
 
