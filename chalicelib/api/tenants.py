@@ -1,5 +1,7 @@
 """Tenant onboarding for the provider's operators."""
 
+import time
+
 from chalice import Blueprint, Response
 
 from chalicelib.api.auth import bearer
@@ -15,7 +17,7 @@ from chalicelib.api.schemas.tenants import (
 )
 from chalicelib.services.tenants import onboard_tenant
 from chalicelib.settings import get_settings
-from chalicelib.wiring import sla_settings
+from chalicelib.wiring import metrics_backfill, sla_settings
 
 tenants_bp = Blueprint(__name__)
 
@@ -57,10 +59,6 @@ BACKFILL_SECONDS = 20.0
 )
 @handled
 def backfill_metrics(tenant: str) -> Response:
-    import time
-
-    from chalicelib.wiring import metrics_backfill
-
     request = tenants_bp.current_request
     body = parse_body(request, MetricsBackfillRequest) if request.raw_body else None
     deadline = time.monotonic() + BACKFILL_SECONDS
