@@ -450,3 +450,9 @@ def kb_top_index_keys(
 def deflection_key(tenant_id: str, day: str, deflection_id: str) -> dict[str, str]:
     """A requester said a suggested article solved it: one item per deflection, per day."""
     return {"PK": f"T#{tenant_id}#DEFLECTION#{day}", "SK": deflection_id}
+
+
+def kb_vote_key(tenant_id: str, article_id: str, voter: str) -> dict[str, str]:
+    """One voter's vote on one article, in the article's partition (deleted with it).
+    `voter` is already a one-way digest (services/kb.py), never an address or a user id."""
+    return {"PK": kb_article_pk(tenant_id, article_id), "SK": f"VOTE#{voter}"}
