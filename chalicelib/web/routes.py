@@ -5,6 +5,7 @@ from chalice import Blueprint
 from chalicelib.web import (
     account,
     agent,
+    agent_kb,
     approval,
     assets,
     dashboard,
@@ -24,4 +25,5 @@ def blueprints() -> list[Blueprint]:
         approval.approval_bp,
         agent.agent_bp,
         dashboard.dashboard_bp,
+        agent_kb.agent_kb_bp,
     ]
