@@ -13,6 +13,7 @@ overwriting their work (the ticket page's conflict, for articles).
 """
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -288,7 +289,7 @@ def save_article(current: Page, article_id: str) -> Response:
         saved = kb_service().replace(
             current.user,
             article.id,
-            ArticleFields(**{**fields.__dict__, "status": target}),
+            replace(fields, status=target),
             int(version),
         )
     except PreconditionFailed:
