@@ -202,7 +202,9 @@ def vote(article_id: str) -> Response:
     body = parse_body(request, VoteIn)
     service = kb_service()
     tenant = service.tenant_of(principal, params.tenant)
-    article = service.vote(principal, tenant, _article_id(article_id), body.helpful)
+    article = service.vote(
+        principal, tenant, _article_id(article_id), body.helpful, voter=body.voter
+    )
     return json_response(render_article(article))
 
 

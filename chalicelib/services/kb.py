@@ -5,6 +5,8 @@ Role rules come from domain.permissions. A caller is a Principal, or None for so
 has not signed in; then `tenant` names whose public articles they read.
 """
 
+import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -104,7 +106,7 @@ class KnowledgeBaseStore(Protocol):
 
     def count_view(self, article: Article) -> None: ...
 
-    def vote(self, article: Article, helpful: bool) -> Counts: ...
+    def vote(self, article: Article, voter: str, helpful: bool, at: Any) -> Counts: ...
 
     def record_deflection(
         self, tenant: str, deflection_id: str, article_id: str, at: Any, expires_at: int
@@ -468,13 +470,22 @@ class KnowledgeBase:
     # --- feedback ---------------------------------------------------------------------------
 
     def vote(
-        self, principal: Principal | None, tenant: str, article_id: str, helpful: bool
+        self,
+        principal: Principal | None,
+        tenant: str,
+        article_id: str,
+        helpful: bool,
+        *,
+        voter: str | None = None,
     ) -> Article:
+        """Helpful or not: one vote per voter per article, a second vote replaces the first
+        (see voter_digest for who a voter is)."""
         article = self._own(tenant, article_id)
         permissions.check_can_read_article(principal, tenant, article)
         if not article.searchable:
             raise Conflict("Only published articles take votes.")
-        return replace(article, counts=self.store.vote(article, helpful))
+        digest = voter_digest(principal, voter)
+        return replace(article, counts=self.store.vote(article, digest, helpful, self.clock()))
 
     def deflect(self, principal: Principal, article_id: str) -> dict[str, Any]:
         """A requester confirmed that a suggested article solved it: one deflection."""
@@ -485,6 +496,38 @@ class KnowledgeBase:
         expires_at = int((now + timedelta(days=DEFLECTION_DAYS)).timestamp())
         self.store.record_deflection(principal.tenant, deflection_id, article.id, now, expires_at)
         return {"id": deflection_id, "article": article.id, "occurred_at": now}
+
+
+VOTER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def voter_digest(principal: Principal | None, voter: str | None) -> str:
+    """Who a vote belongs to, as a one-way digest (no address or id is stored with votes):
+
+    - a signed-in person: their user id; any `voter` they send is ignored;
+    - an API key: the key, narrowed by the `voter` the integration names (its own user),
+      or the key itself when it names none;
+    - nobody signed in: the `voter` the caller names, required. The portal names a value
+      derived from its per-browser secret cookie (web/kb_pages.py); an API client keeps a
+      random id of its own per visitor.
+    """
+    if voter is not None and not VOTER_PATTERN.match(voter):
+        raise Invalid(
+            "The voter is not valid.",
+            errors=[{"field": "voter", "message": "16 to 64 letters, digits, - or _."}],
+        )
+    if principal is not None and principal.kind == "user":
+        name = f"user:{principal.id.lower()}"
+    elif principal is not None:
+        name = f"key:{principal.id}:{voter or ''}"
+    elif voter is None:
+        raise Invalid(
+            "Without a sign-in, a vote names its voter.",
+            errors=[{"field": "voter", "message": "Required without a sign-in."}],
+        )
+    else:
+        name = f"anonymous:{voter}"
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:32]
 
 
 def _staff(principal: Principal | None) -> bool:

@@ -25,6 +25,7 @@ import secrets
 PRESESSION_COOKIE = "balie_csrf"
 FIELD = "csrf_token"
 _LABEL = b"balie-csrf-v1"
+_VOTER_LABEL = b"balie-kb-voter-v1"
 
 
 class CsrfRejected(Exception):
@@ -37,6 +38,14 @@ def new_presession_secret() -> str:
 
 def token_for(secret: str) -> str:
     digest = hmac.new(secret.encode("utf-8"), _LABEL, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def voter_id(secret: str) -> str:
+    """A stable id for an anonymous browser's knowledge-base votes, derived from its
+    pre-session secret under another label: it names the browser without revealing the
+    secret, and a vote that passed the CSRF check proves the browser holds that secret."""
+    digest = hmac.new(secret.encode("utf-8"), _VOTER_LABEL, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 

@@ -57,7 +57,8 @@ def vote(current: Page, article_id: str) -> Response:
     named = values.get("tenant") or None
     tenant = knowledge.tenant_for(current.principal, named)
     article = _article_id(article_id)
-    knowledge.vote(current.principal, tenant, article, values.get("helpful") == "yes")
+    helpful = values.get("helpful") == "yes"
+    knowledge.vote(current.principal, tenant, article, helpful, current.anonymous_voter())
     return current.redirect(
         f"/kb/articles/{article}", tenant=_visitor_tenant(current, tenant), voted="1"
     )

@@ -80,8 +80,16 @@ def read(
     return kb_service().get(principal, tenant, article_id, count_view=count_view)
 
 
-def vote(principal: Principal | None, tenant: str, article_id: str, helpful: bool) -> None:
-    kb_service().vote(principal, tenant, article_id, helpful)
+def vote(
+    principal: Principal | None,
+    tenant: str,
+    article_id: str,
+    helpful: bool,
+    voter: str | None = None,
+) -> None:
+    """One vote per person (signed in) or per browser (anonymous, `voter`); voting again
+    replaces the earlier vote."""
+    kb_service().vote(principal, tenant, article_id, helpful, voter=voter)
 
 
 def solved(principal: Principal, article_id: str) -> None:

@@ -5,6 +5,7 @@ from chalice import Blueprint
 from chalicelib.web import (
     account,
     agent,
+    agent_kb,
     approval,
     assets,
     catalog_pages,
@@ -30,4 +31,5 @@ def blueprints() -> list[Blueprint]:
         problems.problems_bp,
         uploads.uploads_bp,
         catalog_pages.catalog_pages_bp,
+        agent_kb.agent_kb_bp,
     ]

@@ -194,6 +194,14 @@ class Page:
 
     # --- internals ------------------------------------------------------------------------
 
+    def anonymous_voter(self) -> str | None:
+        """Without a session: this browser's knowledge-base voter id (csrf.voter_id). Call
+        after form(), which proved the browser holds the secret."""
+        if self.principal is not None:
+            return None
+        secret = self.jar.get(csrf.PRESESSION_COOKIE)
+        return csrf.voter_id(secret) if secret else None
+
     def csrf_token(self) -> str:
         return csrf.token_for(self._csrf_secret())
 

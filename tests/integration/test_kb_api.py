@@ -12,6 +12,7 @@ AGENT = "agent@demo.example.com"
 SUPERVISOR = "supervisor@demo.example.com"
 ACME_AGENT = "agent@acme.example.com"
 ARTICLES = "/v1/kb/articles"
+VOTER = "visitor-0123456789abcdef"
 
 
 def write(api: Api, as_: str = SUPERVISOR, **fields: Any) -> Any:
@@ -257,7 +258,9 @@ def test_given_reads_and_votes_then_views_and_votes_count_and_top_solutions_foll
     api.call("GET", f"{ARTICLES}/{second}?tenant=demo")
     api.call("GET", f"{ARTICLES}/{first}", as_=AGENT)  # staff reads are not views
     voted = api.call("POST", f"{ARTICLES}/{second}/votes", as_=REQUESTER, body={"helpful": True})
-    api.call("POST", f"{ARTICLES}/{first}/votes?tenant=demo", body={"helpful": False})
+    api.call(
+        "POST", f"{ARTICLES}/{first}/votes?tenant=demo", body={"helpful": False, "voter": VOTER}
+    )
 
     assert voted.status_code == 200, voted.body
     assert (voted.json_body["views"], voted.json_body["helpful"]) == (2, 1)

@@ -17,6 +17,7 @@ from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.paging import query_page
 from chalicelib.adapters.dynamo.tickets import iso
 from chalicelib.domain import search
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.kb import (
     Article,
     ArticleStatus,
@@ -35,6 +36,8 @@ _MAX_TRANSACTION = 100
 _DF_PREFIX = "df:"
 # boto3 clients are thread-safe; this many term Queries of one search run at once.
 _PARALLEL_QUERIES = 8
+# A vote re-reads and retries this often when the same voter votes concurrently.
+_VOTE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -286,22 +289,54 @@ class DynamoKnowledgeBase:
             article.counts.views + 1, article.counts.helpful, article.counts.not_helpful
         ))  # fmt: skip
 
-    def vote(self, article: Article, helpful: bool) -> Counts:
-        c = article.counts
-        after = (
-            Counts(c.views, c.helpful + 1, c.not_helpful)
-            if helpful
-            else Counts(c.views, c.helpful, c.not_helpful + 1)
-        )
-        self._bump(article, "helpful" if helpful else "not_helpful", after)
-        return after
+    def vote(self, article: Article, voter: str, helpful: bool, at: datetime) -> Counts:
+        """One vote per voter: the voter's vote item and the counters change in one
+        transaction, conditioned on the vote as it was read. A concurrent vote of the same
+        voter fails the condition and the loop reads again, so no vote is counted twice
+        and no change of mind is lost."""
+        key = to_item(keys.kb_vote_key(article.tenant, article.id, voter))
+        for _ in range(_VOTE_ATTEMPTS):
+            found = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+            before = found.get("Item", {}).get("helpful", {}).get("BOOL")
+            if before is helpful:
+                return article.counts
+            after = _moved(article.counts, before, helpful)
+            put: dict[str, Any] = {
+                "TableName": self.table,
+                "Item": {
+                    **key,
+                    **to_item({"kind": "kb_vote", "helpful": helpful, "at": iso(at)}),
+                },
+            }
+            if before is None:
+                put["ConditionExpression"] = "attribute_not_exists(PK)"
+            else:
+                put["ConditionExpression"] = "helpful = :before"
+                put["ExpressionAttributeValues"] = to_item({":before": before})
+            adds = {"helpful" if helpful else "not_helpful": 1}
+            if before is not None:
+                adds["not_helpful" if helpful else "helpful"] = -1
+            try:
+                self._transact([{"Put": put}, {"Update": self._bump_update(article, adds, after)}])
+            except VersionConflict:
+                continue
+            return after
+        raise Conflict("Your vote changed meanwhile; try again.")
 
     def _bump(self, article: Article, counter: str, after: Counts) -> None:
-        """ADD keeps the count exact under concurrency; the top-solutions sort key is set
+        self._db.update_item(**self._bump_update(article, {counter: 1}, after))
+
+    def _bump_update(self, article: Article, adds: dict[str, int], after: Counts) -> dict[str, Any]:
+        """ADD keeps the counts exact under concurrency; the top-solutions sort key is set
         from the value this request saw, so it may trail by a concurrent vote or view."""
-        names = {"#c": counter}
-        values: dict[str, Any] = {":one": 1}
-        update = "ADD #c :one"
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        parts = []
+        for n, (counter, delta) in enumerate(adds.items()):
+            names[f"#c{n}"] = counter
+            values[f":d{n}"] = delta
+            parts.append(f"#c{n} :d{n}")
+        update = "ADD " + ", ".join(parts)
         if article.searchable:
             top = keys.kb_top_index_keys(article.tenant, article.id, article.category, after.score)
             sets = []
@@ -311,14 +346,14 @@ class DynamoKnowledgeBase:
                     values[f":k{n}"] = value
                     sets.append(f"#k{n} = :k{n}")
             update += " SET " + ", ".join(sets)
-        self._db.update_item(
-            TableName=self.table,
-            Key=to_item(keys.kb_counts_key(article.tenant, article.id)),
-            UpdateExpression=update,
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item(values),
-        )
+        return {
+            "TableName": self.table,
+            "Key": to_item(keys.kb_counts_key(article.tenant, article.id)),
+            "UpdateExpression": update,
+            "ConditionExpression": "attribute_exists(PK)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+        }
 
     def record_deflection(
         self, tenant: str, deflection_id: str, article_id: str, at: datetime, expires_at: int
@@ -586,3 +621,15 @@ def version_from_item(v: dict[str, Any]) -> ArticleVersion:
         title=v["title"],
         diff=v["diff"],
     )
+
+
+def _moved(counts: Counts, before: bool | None, helpful: bool) -> Counts:
+    """The counts after a voter's vote moves from `before` (None: no vote yet)."""
+    up, down = counts.helpful, counts.not_helpful
+    if helpful:
+        up += 1
+        down -= 1 if before is False else 0
+    else:
+        down += 1
+        up -= 1 if before is True else 0
+    return Counts(counts.views, up, down)

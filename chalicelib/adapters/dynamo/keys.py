@@ -509,3 +509,9 @@ def inbound_days_pk(tenant_id: str) -> str:
 
 def inbound_day_key(tenant_id: str, day: str) -> dict[str, str]:
     return {"PK": inbound_days_pk(tenant_id), "SK": day}
+
+
+def kb_vote_key(tenant_id: str, article_id: str, voter: str) -> dict[str, str]:
+    """One voter's vote on one article, in the article's partition (deleted with it).
+    `voter` is already a one-way digest (services/kb.py), never an address or a user id."""
+    return {"PK": kb_article_pk(tenant_id, article_id), "SK": f"VOTE#{voter}"}

@@ -115,6 +115,11 @@ class SuggestIn(Strict):
 
 class VoteIn(Strict):
     helpful: bool
+    voter: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")] | None = Field(
+        default=None,
+        description="without a sign-in: required, an id the client keeps per visitor; one "
+        "vote per voter and article, a new vote replaces the old one. Signed in: ignored",
+    )
 
 
 class DeflectionIn(Strict):
