@@ -40,6 +40,7 @@ class Action(StrEnum):
     READ_KB_INTERNAL = "read_kb_internal"  # agents-only articles, drafts and archived ones
     WRITE_KB = "write_kb"  # create, edit, publish, archive and delete articles
     DRAFT_FROM_TICKET = "draft_from_ticket"  # a resolved ticket's answer as a draft article
+    MANAGE_WATCHERS = "manage_watchers"  # copy anyone known to the tenant on a ticket
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -73,6 +74,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.READ_KB_INTERNAL: Role.AGENT,
     Action.WRITE_KB: Role.SUPERVISOR,
     Action.DRAFT_FROM_TICKET: Role.AGENT,
+    Action.MANAGE_WATCHERS: Role.AGENT,
 }
 
 # Ticket fields only staff see: routing and internal classification.

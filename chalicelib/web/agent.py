@@ -32,7 +32,7 @@ from chalicelib.services.workspace import FIXED_QUEUES, queue_filter
 from chalicelib.web import agent_forms, forms, labels
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import kb_service, macro_service, ticket_service, workspace
+from chalicelib.wiring import kb_service, macro_service, ticket_service, watcher_service, workspace
 
 agent_bp = Blueprint(__name__)
 
@@ -323,6 +323,7 @@ def _show(
     escalation_form: forms.Form | None = None,
     time_form: forms.Form | None = None,
     conflict: dict[str, Any] | None = None,
+    watcher_form: forms.Form | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
     (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
@@ -361,6 +362,8 @@ def _show(
         higher_tiers=[t for t in (2, 3) if t > ticket.tier],
         mine=ticket.assignee == current.user.email,
         duration=lambda minutes: _duration(current, minutes),
+        watchers=watcher_service().of(ticket),
+        watcher_form=watcher_form or forms.Form({"email": ""}),
     )
 
 

@@ -67,6 +67,8 @@ FLASH = {
     "escalated": N_("Ticket #%(number)s has been escalated."),
     "time_logged": N_("Your time on ticket #%(number)s has been logged."),
     "contact_logged": N_("The contact has been logged as ticket #%(number)s."),
+    "watcher_added": N_("The watcher has been added to ticket #%(number)s."),
+    "watcher_removed": N_("The watcher has been removed from ticket #%(number)s."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -155,6 +157,8 @@ EVENT = {
     "sla.warning": N_("SLA warning"),
     "sla.breached": N_("SLA breached"),
     "satisfaction.received": N_("Rating received"),
+    "watcher.added": N_("Watcher added"),
+    "watcher.removed": N_("Watcher removed"),
 }
 
 FIELD = {

@@ -12,7 +12,7 @@ from chalicelib.services.ports import TicketFilter
 from chalicelib.web import forms, knowledge, labels, notices
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import ticket_service
+from chalicelib.wiring import ticket_service, watcher_service
 
 portal_bp = Blueprint(__name__)
 
@@ -213,4 +213,5 @@ def _show_ticket(
         # rating link of an older mail (`?rating=`) preselects the answer.
         survey=ticket.awaits_rating and not current.user.is_staff,
         rating=rating_form or forms.Form({"rating": current.query("rating") or "", "comment": ""}),
+        watchers=watcher_service().of(ticket),
     )

@@ -10,7 +10,9 @@ from chalicelib.web import (
     dashboard,
     kb_pages,
     portal,
+    rules_page,
     survey,
+    watchers,
 )
 
 
@@ -24,4 +26,6 @@ def blueprints() -> list[Blueprint]:
         approval.approval_bp,
         agent.agent_bp,
         dashboard.dashboard_bp,
+        watchers.watchers_bp,
+        rules_page.rules_page_bp,
     ]
