@@ -23,9 +23,7 @@ def disabled_request(contact: str) -> dict[str, Any]:
             "to": {"address": contact}, "webhook": webhook}  # fmt: skip
 
 
-def test_given_a_disabled_webhook_then_its_contact_and_every_admin_get_one_mail_each(
-    api, aws_env
-):
+def test_given_a_disabled_webhook_then_its_contact_and_every_admin_get_one_mail_each(api, aws_env):
     from chalicelib import wiring
 
     add_person("second.admin@demo.example.com", Role.ADMIN, "Second Admin")
