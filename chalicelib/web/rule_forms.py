@@ -52,8 +52,8 @@ def _split(text: str) -> list[str]:
 def values_of(rule: dict[str, Any] | None) -> dict[str, str]:
     """The form's fields for a stored rule (or a new one): the first condition or action of
     each common kind goes into its plain field, everything else into the advanced boxes."""
-    values = dict.fromkeys(TEXT_FIELDS, "")
-    values.update({"trigger": "created", "match": "all", "hours": "", "active": "on"})
+    values = dict.fromkeys((*TEXT_FIELDS, *FLAGS), "")
+    values.update({"trigger": "created", "match": "all", "active": "on"})
     if rule is None:
         return values
     values.update(name=rule["name"], trigger=rule.get("trigger", "created"),

@@ -37,7 +37,9 @@ def test_given_a_supervisor_when_filling_the_form_then_the_rule_is_stored_as_the
 ):
     page = html(supervisor.get("/agent/rules"))
     assert "/agent/rules/new" in page
-    supervisor.get("/agent/rules/new")
+    blank = supervisor.get("/agent/rules/new")
+    assert blank.status_code == 200, html(blank)
+    assert 'name="active" checked' in html(blank)
     form = {
         "name": "VPN naar netwerk", "trigger": "both", "match": "all", "active": "on",
         "channel.email": "on", "channel.portal": "on", "terms": "vpn, remote access",
