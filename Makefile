@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: venv run sla-tick replay-dlq restore-drill tenant-add metrics-backfill test lint fmt bench cost browser package deploy
+.PHONY: venv run sla-tick replay-dlq restore-drill tenant-add metrics-backfill backfill-people test lint fmt bench cost browser package deploy
 
 venv: $(STAMP)
 
@@ -53,6 +53,11 @@ metrics-backfill: venv
 		$(if $(API),--api '$(API)') $(if $(TOKEN),--token '$(TOKEN)')
 
 # The e2e tests drive Debian's Chromium; installing it is skipped when it is already there.
+# Once after deploying the people index (docs/macros-and-announcements.md): index old
+# profiles; FROM_TICKETS=1 also gives every ticket's requester a profile.
+backfill-people: venv
+	@$(BIN)/python -m local.backfill_people $(if $(FROM_TICKETS),--from-tickets)
+
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 

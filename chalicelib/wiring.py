@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.metrics_backfill import MetricsBackfill
     from chalicelib.services.notify import Notifications
     from chalicelib.services.recurring import RecurringIncidents
+    from chalicelib.services.watchers import WatcherService
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
 
@@ -103,7 +104,15 @@ def rule_service() -> RuleService:
 @cache
 def gdpr_service() -> GdprService:
     # The ticket repository also reads the requester index, the records and the profiles.
-    return GdprService(ticket_service().tickets, Accounts(), files, clock=utc_now)
+    from chalicelib.adapters.dynamo.watchers import DynamoWatchers
+
+    return GdprService(
+        ticket_service().tickets,
+        Accounts(),
+        files,
+        clock=utc_now,
+        watchers=DynamoWatchers(get_settings().table_name),
+    )
 
 
 # The mail services are imported by their factories: parsing and rendering mail needs nh3,
@@ -135,6 +144,8 @@ def mail_feedback() -> "MailFeedback":
 
 @cache
 def notifications() -> "Notifications":
+    from chalicelib.adapters.dynamo.announcements import DynamoAnnouncements
+    from chalicelib.adapters.dynamo.watchers import DynamoWatchers
     from chalicelib.adapters.mail.mailer import PermanentSendFailure, SesMailer
     from chalicelib.services.notify import Notifications
 
@@ -150,6 +161,9 @@ def notifications() -> "Notifications":
         automatic_per_hour=settings.mail_automatic_per_hour,
         attachment_limits=(settings.mail_max_file_bytes, settings.mail_max_message_bytes),
         permanent_failure=PermanentSendFailure,
+        watchers=DynamoWatchers(settings.table_name),
+        announcements=DynamoAnnouncements(settings.table_name),
+        enqueue=notification_queue.enqueue,
     )
 
 
@@ -264,7 +278,10 @@ def announcement_service() -> "AnnouncementService":
     from chalicelib.services.announcements import AnnouncementService
 
     return AnnouncementService(
-        DynamoAnnouncements(get_settings().table_name), tenants(), clock=utc_now
+        DynamoAnnouncements(get_settings().table_name),
+        tenants(),
+        clock=utc_now,
+        mailings=notification_queue.enqueue,
     )
 
 
@@ -344,6 +361,20 @@ def metrics_backfill() -> "MetricsBackfill":
     return MetricsBackfill(DynamoBackfillSource(table), DynamoMetrics(table), metrics_recorder())
 
 
+@cache
+def watcher_service() -> "WatcherService":
+    from chalicelib.adapters.dynamo.watchers import DynamoWatchers
+    from chalicelib.services.watchers import WatcherService
+
+    return WatcherService(
+        ticket_service(),
+        DynamoWatchers(get_settings().table_name),
+        DynamoPeople(),
+        tenants(),
+        clock=utc_now,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -374,5 +405,6 @@ def reset() -> None:
         recurring_incidents,
         inbound_watch,
         metrics_backfill,
+        watcher_service,
     ):
         factory.cache_clear()

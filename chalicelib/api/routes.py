@@ -19,6 +19,7 @@ from chalicelib.api import (
     sla,
     tenants,
     tickets,
+    watchers,
     webhooks,
 )
 from chalicelib.api.openapi import Operation
@@ -44,6 +45,7 @@ def blueprints() -> list[Blueprint]:
         announcements.announcements_bp,
         reports.reports_bp,
         kb.kb_bp,
+        watchers.watchers_bp,
     ]
 
 
@@ -65,4 +67,5 @@ def all_operations() -> list[Operation]:
         *announcements.OPERATIONS,
         *reports.OPERATIONS,
         *kb.OPERATIONS,
+        *watchers.OPERATIONS,
     ]

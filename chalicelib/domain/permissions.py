@@ -42,6 +42,7 @@ class Action(StrEnum):
     WRITE_KB = "write_kb"  # create, edit, publish, archive and delete articles
     DRAFT_FROM_TICKET = "draft_from_ticket"  # a resolved ticket's answer as a draft article
     UPLOAD_ATTACHMENT = "upload_attachment"  # a file on a ticket the caller may see
+    MANAGE_WATCHERS = "manage_watchers"  # copy anyone known to the tenant on a ticket
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -77,6 +78,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.WRITE_KB: Role.SUPERVISOR,
     Action.DRAFT_FROM_TICKET: Role.AGENT,
     Action.UPLOAD_ATTACHMENT: Role.REQUESTER,
+    Action.MANAGE_WATCHERS: Role.AGENT,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -284,7 +284,14 @@ class Reply:
     texts: Mapping[str, str]
 
 
-Action = SetGroup | Assign | SetPriority | AddTags | SetType | Reply
+@dataclass(frozen=True)
+class AddWatcher:
+    """Copy an address on the ticket's public changes (docs/watchers.md)."""
+
+    email: str
+
+
+Action = SetGroup | Assign | SetPriority | AddTags | SetType | Reply | AddWatcher
 
 
 @dataclass(frozen=True)
@@ -322,6 +329,7 @@ class Applied:
     changes: dict[str, Any]
     done: tuple[dict[str, Any], ...]
     replies: tuple[Reply, ...] = ()
+    watchers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -355,7 +363,12 @@ def evaluate(
             skipped += 1
             continue
         own, done, replies = _apply(rule, facts.ticket, pick)
-        applied.append(Applied(rule, own, tuple(done), tuple(replies)))
+        watching = tuple(
+            a.email
+            for a in rule.actions
+            if isinstance(a, AddWatcher) and a.email != facts.ticket.requester.email.lower()
+        )
+        applied.append(Applied(rule, own, tuple(done), tuple(replies), watching))
         if own:
             changes.update(own)
             facts.ticket = replace(facts.ticket, **own)
@@ -392,6 +405,11 @@ def _apply(
             done.append({"type": "set_type", "ticket_type": action.type.value})
         elif isinstance(action, Reply):
             replies.append(action)
+        elif isinstance(action, AddWatcher):
+            record: dict[str, Any] = {"type": "add_watcher", "email": action.email}
+            if action.email == ticket.requester.email.lower():
+                record["skipped"] = "the requester"
+            done.append(record)
     # Only real changes: setting what is already there is not a change in the audit trail.
     changes = {k: v for k, v in changes.items() if getattr(ticket, k) != v}
     return changes, done, replies
@@ -504,4 +522,6 @@ def _action(a: Mapping[str, Any]) -> Action:
         return SetType(TicketType(a["ticket_type"]))
     if kind == "reply":
         return Reply({k: v for k, v in a["text"].items() if v})
+    if kind == "add_watcher":
+        return AddWatcher(a["email"].lower())
     raise ValueError(f"unknown action type {kind!r}")

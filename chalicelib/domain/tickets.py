@@ -8,6 +8,7 @@ from typing import Any
 from ulid import ULID
 
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.watchers import Watcher
 
 
 class Level(StrEnum):
@@ -370,7 +371,7 @@ class ProblemLink:
 
 
 # What a ticket change can write alongside the ticket, in the same transaction.
-Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt | ProblemLink
+Record = Message | Event | TimeEntry | Attachment | MailRef | MailReceipt | ProblemLink | Watcher
 
 
 def files_of(records: list[Record]) -> list[str]:

@@ -7,6 +7,7 @@ it KEEP_DAYS_AFTER_END days later.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -56,7 +57,15 @@ class AnnouncementFields:
 
 
 class AnnouncementService:
-    def __init__(self, store: AnnouncementStore, tenants: TenantSettings, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: AnnouncementStore,
+        tenants: TenantSettings,
+        clock: Clock,
+        mailings: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        # Queues the first page of a mailing to the requesters (the notifications queue).
+        self.mailings = mailings
         self.store = store
         self.tenants = tenants
         self.clock = clock
@@ -101,7 +110,7 @@ class AnnouncementService:
                 "This announcement would be over before anyone sees it.",
                 errors=[{"field": "ends_at", "message": "Must be in the future."}],
             )
-        if fields.mail_requesters:
+        if fields.mail_requesters and self.mailings is None:
             raise Invalid(
                 "Mailing an announcement to the requesters is not available yet.",
                 errors=[{"field": "mail_requesters", "message": "Not available yet."}],
@@ -119,6 +128,11 @@ class AnnouncementService:
             created_at=now,
         )
         self.store.put(announcement)
+        if announcement.mail_requesters and self.mailings is not None:
+            # After the put: the worker reads the announcement back, and a deleted one stops.
+            self.mailings({"type": "announcement.mail", "id": f"announcement-{announcement.id}",
+                           "tenant": announcement.tenant, "announcement": announcement.id,
+                           "after": None})  # fmt: skip
         return announcement
 
     def delete(self, principal: Principal, announcement_id: str) -> None:

@@ -61,8 +61,15 @@ def pseudonym(tenant: str, email: str) -> str:
 
 class GdprService:
     def __init__(
-        self, data: PersonalData, accounts: Accounts, files: FileStore, clock: Clock
+        self,
+        data: PersonalData,
+        accounts: Accounts,
+        files: FileStore,
+        clock: Clock,
+        watchers: Any = None,
     ) -> None:
+        # The watcher store (services.watchers.WatcherStore): tickets a person is copied on.
+        self.watchers = watchers
         self.data = data
         self.accounts = accounts
         self.files = files
@@ -76,7 +83,9 @@ class GdprService:
         tickets = sorted(
             self.data.requester_tickets(principal.tenant, email), key=lambda t: t.number
         )
-        if not tickets:
+        # Only the numbers of tickets they watch: those are other people's requests.
+        watching = self.watchers.watching(principal.tenant, email) if self.watchers else []
+        if not tickets and not watching:
             raise NotFound(f"No requester {email} in this helpdesk.")
         now = self.clock()
         exported = [self._export_ticket(t, email) for t in tickets]
@@ -94,12 +103,13 @@ class GdprService:
                     data={"tickets": len(tickets)},
                 )
             )
-        latest = max(tickets, key=lambda t: t.updated_at)
+        name = max(tickets, key=lambda t: t.updated_at).requester.name if tickets else email
         return {
-            "requester": {"email": email, "name": latest.requester.name},
+            "requester": {"email": email, "name": name},
             "tenant": principal.tenant,
             "exported_at": now,
             "tickets": exported,
+            "watching": sorted(watching),
         }
 
     def _export_ticket(self, ticket: Ticket, email: str) -> dict[str, Any]:
@@ -185,7 +195,8 @@ class GdprService:
             self._erase_ticket(principal, ticket.number, email, scrub)
         removed_profile = self.data.delete_profile(tenant, email)
         removed_account = self.accounts.delete(tenant, email)
-        if not (tickets or removed_profile or removed_account):
+        unwatched = self.watchers.forget(tenant, email) if self.watchers else 0
+        if not (tickets or removed_profile or removed_account or unwatched):
             raise NotFound(f"No requester {email} in this helpdesk.")
 
     def _erase_ticket(

@@ -38,6 +38,7 @@ from chalicelib.domain.tickets import (
     Visibility,
     new_id,
 )
+from chalicelib.domain.watchers import Watcher, cc_watchers
 from chalicelib.services.ports import AlreadyDone, AlreadyReceived, Clock
 from chalicelib.services.tickets import NewTicket, TicketService
 
@@ -46,6 +47,8 @@ from chalicelib.services.tickets import NewTicket, TicketService
 MAX_BODY_BYTES = 60_000
 MAX_ORIGINAL_BYTES = 180_000
 MAX_SUBJECT_CHARS = 200
+# Colleagues on a new mail who become watchers; they share its transaction with attachments.
+MAIL_WATCHERS = 10
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,7 @@ class _Intake:
                 self._ref(number),
                 receipt,
                 *self._attachments(number, "", Visibility.PUBLIC),
+                *self._copied(number),
             ]
 
         ticket, _ = self.tickets.create(
@@ -302,6 +306,16 @@ class _Intake:
         )
 
     # --- parts --------------------------------------------------------------------------
+
+    def _copied(self, number: int) -> list[Watcher]:
+        """Colleagues of a person's own domain on the mail that files a ticket (To/Cc) watch
+        it, as a requester could add them in the portal (docs/watchers.md). Never for
+        automatic mail, and at most MAIL_WATCHERS, beside the attachments in one transaction."""
+        if self.verdict.kind != Kind.HUMAN or self._is_staff():
+            return []
+        own = {a.lower() for a in self.settings.get("inbound_addresses", [])}
+        found = cc_watchers(self.sender, self.mail.recipients, own, MAIL_WATCHERS)
+        return [Watcher(self.tenant, number, a, self.sender, self.now) for a in found]
 
     @cached_property
     def _role(self) -> Role | None:

@@ -27,6 +27,8 @@ from chalicelib.domain.tickets import (
 from chalicelib.observability import logger
 from chalicelib.services.ports import Clock, TicketRepository
 
+# Requesters mailed per page of an announcement's mailing (one SQS message each).
+ANNOUNCEMENT_BATCH = 50
 # Tickets filed from mail nobody should be answered for.
 _SILENT_TAGS = {"auto-reply", "bulk", "spam"}
 
@@ -41,6 +43,7 @@ class Notice:
     requester: bool = True  # counts against the address's hourly automatic mail
     context: dict[str, Any] = field(default_factory=dict)
     in_reply_to: str | None = None
+    bulk: bool = False  # one of many copies of the same mail (an announcement)
 
 
 class Mailer(Protocol):
@@ -67,6 +70,10 @@ class Settings(Protocol):
     def get(self, tenant: str) -> dict[str, Any] | None: ...
 
 
+class Watchers(Protocol):
+    def of_ticket(self, tenant: str, number: int, *, consistent: bool = False) -> list[Any]: ...
+
+
 class Notifications:
     def __init__(
         self,
@@ -81,7 +88,14 @@ class Notifications:
         automatic_per_hour: int,
         attachment_limits: tuple[int, int],
         permanent_failure: type[Exception],
+        watchers: Watchers | None = None,
+        announcements: Any = None,
+        enqueue: Any = None,
     ) -> None:
+        # The announcement store (get) and the queue for the next page of a mailing.
+        self.announcements = announcements
+        self.enqueue = enqueue
+        self.watchers = watchers
         self.attachment_limits = attachment_limits
         self.tickets = tickets
         self.tenants = tenants
@@ -101,10 +115,14 @@ class Notifications:
         ticket = self.tickets.get(tenant, number) if number else None
         if settings is None or (number and ticket is None):
             return []
+        if request["type"] == "announcement.mail":
+            return self._announcement(request, settings)
         outcomes = []
         notices = self._audience(request, ticket, settings)
         if request["type"] == "ticket.created" and ticket is not None:
             notices += self._approval_request(settings, ticket)
+        if ticket is not None:
+            notices += self._to_watchers(request, ticket, notices)
         for notice in notices:
             outcomes.append(self._deliver(request["id"], settings, ticket, notice))
         return outcomes
@@ -118,7 +136,7 @@ class Notifications:
         if kind == "mail.attachments_refused":
             return [self._refused(request)]
         if kind == "webhook.disabled":
-            return [self._webhook_disabled(request)]
+            return self._webhook_disabled(request)
         if ticket is None:
             return []
         data = request.get("data", {})
@@ -144,6 +162,45 @@ class Notifications:
             template = kind.replace(".", "_")
             notices.append(
                 self._to_agent(ticket, ticket.assignee, template, sla=_sla_context(data))
+            )
+        return notices
+
+    def _to_watchers(
+        self, request: dict[str, Any], ticket: Ticket, already: list[Notice]
+    ) -> list[Notice]:
+        """A copy for each watcher of a public message or a status change — never of an
+        internal note. Whoever made the change, the requester and anyone this event already
+        mails are left out: nobody gets two mails about one change (docs/watchers.md)."""
+        if self.watchers is None:
+            return []
+        kind, data = request["type"], request.get("data", {})
+        context: dict[str, Any]
+        if kind == "message.added" and data.get("visibility") == Visibility.PUBLIC.value:
+            message = self.tickets.message(ticket.tenant, ticket.number, data["message_id"])
+            if message is None:
+                return []
+            said = {"author_name": message.author.get("name", ""), "body": message.body}
+            context = {"message": said, "new_status": None}
+        elif kind == "ticket.updated" and "status" in data.get("changes", {}):
+            context = {"message": None, "new_status": data["changes"]["status"].get("to")}
+        else:
+            return []
+        skip = {n.to.lower() for n in already} | {ticket.requester.email.lower()}
+        skip.add(str(data.get("actor", {}).get("id", "")).lower())
+        notices = []
+        for watcher in self.watchers.of_ticket(ticket.tenant, ticket.number):
+            if watcher.email in skip:
+                continue
+            profile = self.people.profile(ticket.tenant, watcher.email)
+            notices.append(
+                Notice(
+                    "watcher_update",
+                    watcher.email,
+                    profile.name if profile else watcher.email,
+                    profile.locale if profile else None,
+                    automatic="auto-generated",
+                    context=context,
+                )
             )
         return notices
 
@@ -274,19 +331,61 @@ class Notifications:
             in_reply_to=request.get("in_reply_to"),
         )
 
-    def _webhook_disabled(self, request: dict[str, Any]) -> Notice:
-        """To the admin named on a webhook that Balie gave up on (services.webhooks)."""
-        address = request["to"]["address"]
-        profile = self.people.profile(request["tenant"], address)
-        return Notice(
-            "webhook_disabled",
-            address,
-            profile.name if profile else address,
-            profile.locale if profile else None,
-            automatic="auto-generated",
-            requester=False,
-            context={"webhook": request["webhook"]},
-        )
+    def _webhook_disabled(self, request: dict[str, Any]) -> list[Notice]:
+        """To the contact named on a webhook that Balie gave up on (services.webhooks) and
+        to every admin of the tenant (the people index), each once."""
+        tenant = request["tenant"]
+        listed = getattr(self.people, "admins", None)
+        admins = listed(tenant) if listed else []
+        notices = []
+        for address in dict.fromkeys(a.lower() for a in [request["to"]["address"], *admins]):
+            profile = self.people.profile(tenant, address)
+            notices.append(
+                Notice(
+                    "webhook_disabled",
+                    address,
+                    profile.name if profile else address,
+                    profile.locale if profile else None,
+                    automatic="auto-generated",
+                    requester=False,
+                    context={"webhook": request["webhook"]},
+                )
+            )
+        return notices
+
+    # --- announcements to the tenant's requesters ----------------------------------------
+
+    def _announcement(self, request: dict[str, Any], settings: dict[str, Any]) -> list[str]:
+        """One page of an announcement's mailing (docs/macros-and-announcements.md): mail the
+        next ANNOUNCEMENT_BATCH requesters, then queue the page after them. Each address is
+        recorded under the announcement, so a page handed out twice mails nobody twice; a
+        deleted announcement, or one that is over, stops the mailing."""
+        tenant = settings["tenant"]
+        requesters = getattr(self.people, "requesters", None)
+        if self.announcements is None or requesters is None:
+            return []
+        item = self.announcements.get(tenant, request["announcement"])
+        if item is None or item.ends_at <= self.clock():
+            return []
+        people, after = requesters(tenant, ANNOUNCEMENT_BATCH, request.get("after"))
+        mailing = f"announcement-{item.id}"
+        outcomes = []
+        for person in people:
+            locale = person.get("locale") or settings.get("locale", "en")
+            notice = Notice(
+                "announcement",
+                person["email"],
+                person.get("name") or person["email"],
+                locale,
+                automatic="auto-generated",
+                context={"announcement": _announcement_text(item, locale, settings)},
+                bulk=True,
+            )
+            outcomes.append(self._deliver(mailing, settings, None, notice))
+        if after is not None and self.enqueue is not None:
+            self.enqueue({"type": "announcement.mail", "id": f"{mailing}-after-{after}",
+                          "tenant": tenant, "announcement": item.id, "after": after})  # fmt: skip
+        return outcomes
 
     # --- sending ------------------------------------------------------------------------
 
@@ -340,6 +439,7 @@ class Notifications:
             in_reply_to=notice.in_reply_to or thread,
             references=references,
             automatic=notice.automatic,
+            bulk=notice.bulk,
         )
 
     def _context(
@@ -374,6 +474,25 @@ class Notifications:
             data={"to": notice.to, "template": notice.template, "reason": reason[:300]},
         )
         self.tickets.append_event(event)
+
+
+def _announcement_text(item: Any, locale: str, settings: dict[str, Any]) -> dict[str, str]:
+    """The announcement in the reader's language (else the one it was written in), its
+    window in the tenant's time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(str(settings.get("timezone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+
+    def when(moment: Any) -> str:
+        return moment.astimezone(zone).strftime("%d-%m-%Y %H:%M")
+
+    title = item.title.get(locale) or next(iter(item.title.values()))
+    body = item.body.get(locale) or next(iter(item.body.values()))
+    return {"title": title, "body": body, "kind": item.kind.value,
+            "starts_at": when(item.starts_at), "ends_at": when(item.ends_at)}  # fmt: skip
 
 
 def _thread_id(ticket: Ticket, address: str) -> str:

@@ -49,6 +49,7 @@ from chalicelib.domain.tickets import (
     new_id,
     plain,
 )
+from chalicelib.domain.watchers import Watcher
 from chalicelib.observability import logger
 from chalicelib.services.ports import (
     Clock,
@@ -177,7 +178,10 @@ class RuleService:
             name: {"from": plain(getattr(before, name)), "to": plain(getattr(after, name))}
             for name in applied.changes
         }
-        records: list[Record] = []
+        records: list[Record] = [
+            Watcher(after.tenant, after.number, email, actor["id"], after.updated_at)
+            for email in applied.watchers
+        ]
         for reply in applied.replies:
             message = self._reply(reply, after, actor)
             data["actions"].append({"type": "reply", "message_id": message.id})
@@ -269,6 +273,52 @@ class RuleService:
             return rule
 
         return self._write(principal.tenant, change)
+
+    def move(self, principal: Principal, rule_id: str, step: int, expected: int) -> None:
+        """Swap a rule with its neighbour before (`step` -1) or after (+1) it, in one write.
+
+        Both rules take each other's position and a new version. Neighbours with the same
+        position (ties are ordered by id) are parted by one: the moved rule goes one
+        before or after its neighbour.
+        """
+        permissions.require(principal, Action.WRITE_RULES)
+        now = _stamp(self.clock())
+
+        def change(documents: list[dict[str, Any]]) -> dict[str, Any]:
+            rule = _find(documents, rule_id)
+            _check_version(rule, expected)
+            in_order = ordered(documents)
+            at = in_order.index(rule)
+            if not 0 <= at + step < len(in_order):
+                return rule  # already first or last
+            other = in_order[at + step]
+            mine, theirs = int(other["position"]), int(rule["position"])
+            if mine == theirs:
+                mine = max(theirs + step, 0)
+            for document, position in ((rule, mine), (other, theirs)):
+                moved = {**document, "position": position, "version": document["version"] + 1,
+                         "updated_at": now, "updated_by": principal.id}  # fmt: skip
+                documents[documents.index(document)] = moved
+            return rule
+
+        self._write(principal.tenant, change)
+
+    def set_active(self, principal: Principal, rule_id: str, active: bool, expected: int) -> None:
+        """Switch a rule on or off without touching the rest of it."""
+        permissions.require(principal, Action.WRITE_RULES)
+        now = _stamp(self.clock())
+
+        def change(documents: list[dict[str, Any]]) -> dict[str, Any]:
+            rule = _find(documents, rule_id)
+            _check_version(rule, expected)
+            if bool(rule.get("active", True)) == active:
+                return rule
+            switched = {**rule, "active": active, "version": rule["version"] + 1,
+                        "updated_at": now, "updated_by": principal.id}  # fmt: skip
+            documents[documents.index(rule)] = switched
+            return switched
+
+        self._write(principal.tenant, change)
 
     def delete(self, principal: Principal, rule_id: str, expected: int | None) -> None:
         permissions.require(principal, Action.WRITE_RULES)

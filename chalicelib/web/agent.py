@@ -38,6 +38,7 @@ from chalicelib.wiring import (
     kb_service,
     macro_service,
     ticket_service,
+    watcher_service,
     workspace,
 )
 
@@ -344,6 +345,7 @@ def _show(
     conflict: dict[str, Any] | None = None,
     problem_forms: dict[str, Any] | None = None,
     approval_form: forms.Form | None = None,
+    watcher_form: forms.Form | None = None,
 ) -> Response:
     """The ticket page: the ticket (GetItem), its conversation and its newest audit events
     (one Query each), and up to 3 suggested articles (docs/web.md). Staff only: a requester
@@ -392,6 +394,8 @@ def _show(
         details=catalog_pages.request_details(current.user, ticket, current.locale),
         approval=catalog_pages.approval_view(current.user, ticket),
         approval_form=approval_form or forms.Form({"decision": "", "comment": ""}),
+        watchers=watcher_service().of(ticket),
+        watcher_form=watcher_form or forms.Form({"email": ""}),
     )
     return render.allow_uploads(page_answer)
 

@@ -76,6 +76,8 @@ FLASH = {
     # Approvals decided in the workspace (web/catalog_pages.py).
     "approved": N_("Request #%(number)s is approved; work can start."),
     "rejected": N_("Request #%(number)s is rejected; the requester has your reason."),
+    "watcher_added": N_("The watcher has been added to ticket #%(number)s."),
+    "watcher_removed": N_("The watcher has been removed from ticket #%(number)s."),
 }
 
 # A running clock with less than this share of its target left is shown as at risk. The
@@ -167,6 +169,8 @@ EVENT = {
     "problem.linked": N_("Incidents linked"),
     "problem.incidents_resolved": N_("Linked incidents resolved"),
     "approval.decided": N_("Approval decided"),
+    "watcher.added": N_("Watcher added"),
+    "watcher.removed": N_("Watcher removed"),
 }
 
 FIELD = {

@@ -14,7 +14,7 @@ from chalicelib.services.ports import TicketFilter
 from chalicelib.web import catalog_pages, forms, knowledge, labels, notices, render
 from chalicelib.web.i18n import N_
 from chalicelib.web.views import Page, new_nonce, page
-from chalicelib.wiring import attachment_service, ticket_service
+from chalicelib.wiring import attachment_service, ticket_service, watcher_service
 
 portal_bp = Blueprint(__name__)
 
@@ -241,5 +241,6 @@ def _show_ticket(
         files=files,
         uploads_failed=current.query("uploads") == "failed",
         details=catalog_pages.request_details(current.user, ticket, current.locale),
+        watchers=watcher_service().of(ticket),
     )
     return render.allow_uploads(page_answer)

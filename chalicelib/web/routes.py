@@ -13,8 +13,10 @@ from chalicelib.web import (
     kb_pages,
     portal,
     problems,
+    rules_page,
     survey,
     uploads,
+    watchers,
 )
 
 
@@ -32,4 +34,6 @@ def blueprints() -> list[Blueprint]:
         uploads.uploads_bp,
         catalog_pages.catalog_pages_bp,
         agent_kb.agent_kb_bp,
+        watchers.watchers_bp,
+        rules_page.rules_page_bp,
     ]

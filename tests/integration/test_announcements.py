@@ -156,12 +156,13 @@ def test_given_many_announcements_when_paging_then_each_comes_once(api):
         assert bad.status_code == 422
 
 
-def test_given_mail_requesters_when_announcing_then_422_until_mailing_exists(api):
+def test_given_mail_requesters_when_announcing_then_201_and_it_is_kept_for_staff(api):
+    # The mailing itself: tests/integration/test_people_mail.py.
     with at(NOON):
         answer = announce(api, start=timedelta(0), end=timedelta(hours=1), mail_requesters=True)
-        assert answer.status_code == 422
-        assert answer.json_body["errors"][0]["field"] == "mail_requesters"
-        assert titles(api.call("GET", "/v1/announcements", as_=REQUESTER)) == []
+        assert answer.status_code == 201, answer.body
+        assert answer.json_body["mail_requesters"] is True
+        assert titles(api.call("GET", "/v1/announcements", as_=REQUESTER)) == ["VPN maintenance"]
 
 
 def test_given_announcements_that_are_over_then_a_reader_query_never_reads_them(api):

@@ -168,7 +168,13 @@ def _use_macros_and_announcements(api: Any, number: int) -> None:
     now = datetime.now(UTC)
     later = now + timedelta(hours=1)
     notice = {"title": {"en": "Maintenance"}, "body": {"en": "Tonight"},
-              "starts_at": now.isoformat(), "ends_at": later.isoformat()}  # fmt: skip
+              "starts_at": now.isoformat(), "ends_at": later.isoformat(),
+              "mail_requesters": True}  # fmt: skip
+    # Watchers: add (with its event), list, remove.
+    watchers = f"/v1/tickets/{number}/watchers"
+    assert api.call("POST", watchers, as_=AGENT, body={"email": supervisor}).status_code == 201
+    assert api.call("GET", watchers, as_=AGENT).status_code == 200
+    assert api.call("DELETE", f"{watchers}/{supervisor}", as_=AGENT).status_code == 204
     made = api.call("POST", "/v1/announcements", as_=supervisor, body=notice).json_body
     assert api.call("GET", "/v1/announcements?tenant=demo").status_code == 200
     assert api.call("GET", "/v1/announcements?include=past", as_=supervisor).status_code == 200
@@ -283,9 +289,23 @@ def test_given_the_mail_workers_then_their_calls_are_granted(
     records = stream_records(aws_env["BALIE_TABLE_STREAM_ARN"])[room.seen_stream :]
     room.seen_stream += len(records)
     room.stream({"Records": records})
+    # An announcement mailed to the requesters one per page: each page queues the next.
+    from chalicelib.services import notify
+
+    monkeypatch.setattr(notify, "ANNOUNCEMENT_BATCH", 1)
+    _announce_by_mail(api)
     calls.seen.clear()
     assert room.outbound.drain()
     assert_allowed(packaged, calls.seen, "HandleNotification")
+
+
+def _announce_by_mail(api: Any) -> None:
+    now = datetime.now(UTC)
+    notice = {"title": {"en": "Maintenance"}, "body": {"en": "Tonight"},
+              "starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=1)).isoformat(),
+              "mail_requesters": True}  # fmt: skip
+    answer = api.call("POST", "/v1/announcements", as_="supervisor@demo.example.com", body=notice)
+    assert answer.status_code == 201, answer.body
 
 
 STRANGER = "pat@customer.example.org"

@@ -515,3 +515,33 @@ def kb_vote_key(tenant_id: str, article_id: str, voter: str) -> dict[str, str]:
     """One voter's vote on one article, in the article's partition (deleted with it).
     `voter` is already a one-way digest (services/kb.py), never an address or a user id."""
     return {"PK": kb_article_pk(tenant_id, article_id), "SK": f"VOTE#{voter}"}
+
+
+# --- watchers and people by role (docs/watchers.md, docs/macros-and-announcements.md) -------
+
+WATCHER_PREFIX = "WATCH#"
+
+
+def watcher_key(tenant_id: str, number: int, email: str) -> dict[str, str]:
+    """One address following one ticket: in the ticket's partition, so the notifier reads a
+    ticket's watchers with the same key it already has, and retention purges them with it."""
+    return {"PK": ticket_pk(tenant_id, number), "SK": f"{WATCHER_PREFIX}{email.lower()}"}
+
+
+def watching_pk(tenant_id: str, email: str) -> str:
+    return f"T#{tenant_id}#WATCHING#{email.lower()}"
+
+
+def watcher_index_keys(tenant_id: str, number: int, email: str) -> dict[str, str]:
+    """GSI2 (overloaded): the tickets one address watches, for GDPR access and erasure."""
+    return {"GSI2PK": watching_pk(tenant_id, email), "GSI2SK": f"{number:0{_NUMBER_WIDTH}d}"}
+
+
+def people_pk(tenant_id: str, role: str) -> str:
+    return f"T#{tenant_id}#PEOPLE#{role}"
+
+
+def person_index_keys(tenant_id: str, role: str, email: str) -> dict[str, str]:
+    """GSI1 (overloaded) on a profile: a tenant's people of one role, by address — the
+    requesters an announcement is mailed to, the admins told about a disabled webhook."""
+    return {"GSI1PK": people_pk(tenant_id, role), "GSI1SK": email.lower()}

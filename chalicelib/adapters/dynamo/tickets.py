@@ -31,6 +31,7 @@ from chalicelib.domain.tickets import (
     TimeEntry,
     Visibility,
 )
+from chalicelib.domain.watchers import Watcher
 from chalicelib.services.ports import (
     AlreadyDone,
     AlreadyReceived,
@@ -732,6 +733,8 @@ def record_item(record: Record) -> dict[str, Any]:
         return mail_ref_item(record)
     if isinstance(record, ProblemLink):
         return problem_link_item(record)
+    if isinstance(record, Watcher):
+        return watcher_item(record)
     if isinstance(record, MailReceipt):
         return {
             "PK": keys.ticket_pk(record.tenant, record.ticket),
@@ -950,4 +953,27 @@ def time_from_item(v: dict[str, Any]) -> TimeEntry:
         note=v["note"],
         author=v["author"],
         created_at=datetime.fromisoformat(v["created_at"]),
+    )
+
+
+def watcher_item(w: Watcher) -> dict[str, Any]:
+    return {
+        **keys.watcher_key(w.tenant, w.ticket, w.email),
+        **keys.watcher_index_keys(w.tenant, w.ticket, w.email),
+        "kind": "watcher",
+        "tenant": w.tenant,
+        "ticket": w.ticket,
+        "email": w.email.lower(),
+        "added_by": w.added_by,
+        "added_at": iso(w.added_at),
+    }
+
+
+def watcher_from_item(v: dict[str, Any]) -> Watcher:
+    return Watcher(
+        tenant=v["tenant"],
+        ticket=int(v["ticket"]),
+        email=v["email"],
+        added_by=v.get("added_by", ""),
+        added_at=datetime.fromisoformat(v["added_at"]),
     )

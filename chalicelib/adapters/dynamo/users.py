@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.aws import client
+from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.keys import bounce_key, group_member_key, user_key
 from chalicelib.domain.principal import Role
@@ -83,6 +84,8 @@ def _member_item(profile: UserProfile, group: str) -> dict[str, Any]:
 def _to_item(profile: UserProfile) -> dict[str, Any]:
     item: dict[str, Any] = {
         **user_key(profile.tenant, profile.email),
+        # The tenant's people by role (GSI1): announcement mailings, mail to every admin.
+        **keys.person_index_keys(profile.tenant, profile.role.value, profile.email),
         "type": "user",
         "tenant": profile.tenant,
         "email": profile.email.lower(),
@@ -142,6 +145,28 @@ def bouncing(tenant_id: str, email: str) -> str | None:
     return from_item(item)["reason"] if item else None
 
 
+def with_role(
+    tenant_id: str, role: Role, *, limit: int = 100, after: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A tenant's people of one role (email, name, locale), by address; one page of at most
+    `limit` and the address to continue after (None when there are no more)."""
+    params: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": "GSI1",
+        "KeyConditionExpression": "GSI1PK = :pk" + (" AND GSI1SK > :after" if after else ""),
+        "ExpressionAttributeValues": to_item(
+            {":pk": keys.people_pk(tenant_id, role.value), **({":after": after} if after else {})}
+        ),
+        "ProjectionExpression": "email, #name, locale",
+        "ExpressionAttributeNames": {"#name": "name"},
+        "Limit": limit,
+    }
+    answer = client("dynamodb").query(**params)
+    found = [from_item(i) for i in answer.get("Items", [])]
+    more = "LastEvaluatedKey" in answer and len(found) == limit
+    return found, found[-1]["email"] if more and found else None
+
+
 class DynamoPeople:
     """The profile questions mail asks: who is this sender, and does their mail bounce."""
 
@@ -160,3 +185,19 @@ class DynamoPeople:
 
     def profile(self, tenant: str, email: str) -> UserProfile | None:
         return get_profile(tenant, email)
+
+    def requesters(
+        self, tenant: str, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the tenant's requesters: who an announcement is mailed to."""
+        return with_role(tenant, Role.REQUESTER, limit=limit, after=after)
+
+    def admins(self, tenant: str) -> list[str]:
+        """Every admin of the tenant (a handful: pages of 100 until the end)."""
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            page, after = with_role(tenant, Role.ADMIN, after=after)
+            found += [person["email"] for person in page]
+            if after is None:
+                return found

@@ -53,6 +53,9 @@ class Outgoing:
     references: tuple[str, ...] = ()
     auto_submitted: str | None = "auto-replied"  # None for an agent's own words
     loop_marker: str = "balie"
+    # Mail to many people at once (an announcement): `Precedence: bulk` beside Auto-Submitted,
+    # so autoresponders and mail filters treat it as a list mailing, not a conversation.
+    bulk: bool = False
     attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, content_type, content)
 
 
@@ -97,6 +100,8 @@ def compose(mail: Outgoing) -> bytes:
     if not _TOKEN.fullmatch(mail.loop_marker):
         raise ValueError("loop_marker must be a single token")
     msg["X-Loop"] = mail.loop_marker
+    if mail.bulk:
+        msg["Precedence"] = "bulk"
 
     msg.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")

@@ -30,6 +30,7 @@ class Envelope:
     references: tuple[str, ...] = ()
     # "auto-replied" / "auto-generated" for mail Balie writes itself; None for an agent's words.
     automatic: str | None = "auto-replied"
+    bulk: bool = False  # an announcement to many: Precedence: bulk
 
 
 class SesMailer:
@@ -54,6 +55,7 @@ class SesMailer:
                 in_reply_to=envelope.in_reply_to,
                 references=envelope.references,
                 auto_submitted=envelope.automatic,
+                bulk=envelope.bulk,
                 loop_marker=LOOP_MARKER,
             )
         )

@@ -41,9 +41,12 @@ TEMPLATES: tuple[str, ...] = (
     "sla_breached",
     "attachments_refused",
     "approval_requested",
+    "watcher_update",
 )
 # Mail to a tenant's admins about the tenant itself, not about a ticket.
 ADMIN_TEMPLATES: tuple[str, ...] = ("webhook_disabled",)
+# Mail to many of a tenant's people at once, about no ticket.
+BULK_TEMPLATES: tuple[str, ...] = ("announcement",)
 LOCALES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LOCALE = "en"
 
@@ -86,7 +89,7 @@ def render(template: str, locale: str, context: Mapping[str, Any]) -> Rendered:
     A key missing from `context` raises jinja2.UndefinedError: a template that silently
     printed nothing where a ticket number belongs would be a bug nobody sees.
     """
-    if template not in TEMPLATES + ADMIN_TEMPLATES:
+    if template not in TEMPLATES + ADMIN_TEMPLATES + BULK_TEMPLATES:
         raise ValueError(f"unknown mail template {template!r}")
     locale = resolve_locale(locale)
     env = _environment()

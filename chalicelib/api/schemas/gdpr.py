@@ -61,3 +61,7 @@ class RequesterExport(BaseModel):
     tenant: str
     exported_at: datetime
     tickets: list[ExportedTicket]
+    watching: list[int] = Field(
+        default_factory=list,
+        description="numbers of other people's tickets this address is copied on (watchers)",
+    )

@@ -214,8 +214,14 @@ class Reply(Strict):
     )
 
 
+class AddWatcher(Strict):
+    type: Literal["add_watcher"]
+    email: Email = Field(description="copied on the ticket's public replies and status changes")
+
+
 Action = Annotated[
-    SetGroup | Assign | SetPriority | AddTags | SetType | Reply, Field(discriminator="type")
+    SetGroup | Assign | SetPriority | AddTags | SetType | Reply | AddWatcher,
+    Field(discriminator="type"),
 ]
 
 

@@ -44,6 +44,7 @@ def full_context(**overrides: Any) -> dict[str, Any]:
         "fields": [{"key": "model", "value": "developer"}],
         "approve_url": "https://demo.example.com/approvals/tok-approve",
         "reject_url": "https://demo.example.com/approvals/tok-reject",
+        "new_status": "pending",
     }
     context.update(overrides)
     return context
