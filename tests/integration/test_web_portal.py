@@ -761,6 +761,29 @@ def test_given_the_catalogs_then_every_message_in_templates_and_code_is_translat
         assert re.findall(r"%\(\w+\)s", translated[message]) == re.findall(r"%\(\w+\)s", message)
 
 
+@pytest.mark.parametrize("locale", ["nl", "en"])
+def test_given_the_catalogs_then_no_message_is_defined_twice(locale: str):
+    # Babel quietly keeps the last of two definitions and gettext's msgfmt refuses the file;
+    # branches that each append their messages are how a second one creeps in.
+    text = (WEB / "locale" / locale / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    ids = []
+    for entry in text.split("\n\n"):
+        lines = [line for line in entry.splitlines() if not line.startswith("#")]
+        msgid, inside = [], False
+        for line in lines:
+            if line.startswith("msgid "):
+                inside, msgid = True, [line[len("msgid ") :]]
+            elif line.startswith("msgstr") or line.startswith("msgid_plural"):
+                inside = False
+            elif inside and line.startswith('"'):
+                msgid.append(line)
+        if msgid:
+            ids.append("".join(msgid))
+
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert len(ids) > 100
+
+
 # --- the SLA badge --------------------------------------------------------------------
 
 
