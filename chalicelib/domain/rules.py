@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.approvals import is_pending
 from chalicelib.domain.calendar import Calendar
 from chalicelib.domain.tickets import Priority, Ticket, TicketType, plain
 
@@ -387,6 +388,10 @@ def _apply(
         if isinstance(action, SetGroup):
             changes["group"] = action.group
             done.append({"type": "set_group", "group": action.group})
+        elif isinstance(action, Assign) and is_pending(ticket.approval):
+            # A request waiting for its approver is not worked on (approvals.check_change):
+            # a rule may route it to a group, but only the decision lets someone pick it up.
+            done.append({"type": "assign", "skipped": "waiting for approval"})
         elif isinstance(action, Assign):
             outcome = _assign(action, changes.get("group", ticket.group), pick)
             changes.update(outcome.pop("_changes"))

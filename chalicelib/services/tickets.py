@@ -186,6 +186,9 @@ class TicketService:
                 follow_up_of=new.follow_up_of,
             )
             # Born routed: the rules' changes and their audit ride in the ticket's transaction.
+            # The rules see a pending approval, so none of them assigns a waiting request.
+            if "approval" in extras:
+                ticket = replace(ticket, approval=extras["approval"])
             ticket, routed = self._route(principal, ticket, Trigger.CREATED, now)
             terms = self.sla.effective(principal.tenant)
             ticket = replace(

@@ -142,3 +142,17 @@ def test_given_the_reject_link_then_its_page_asks_why_and_decides_once(api, aws_
     again = visitor.get(link, **en)
     assert "decided already" in html(again) and 'name="comment"' not in html(again)
     assert Browser(api.client).get("/approvals/nope", **en).status_code == 404
+
+
+def test_given_a_rule_that_assigns_every_new_ticket_then_a_waiting_request_stays_unassigned(api):
+    from tests.integration.test_rules import add_rule
+
+    add_rule(api, name="Everything to agent", conditions=[],
+             actions=[{"type": "assign", "strategy": "agent", "agent": AGENT}])  # fmt: skip
+
+    ticket = waiting(api)
+
+    assert ticket.get("assignee") is None and ticket["status"] == "on_hold"
+    trail = api.call("GET", f"/v1/tickets/{ticket['number']}/events", as_=AGENT).json_body
+    (rule,) = [e for e in trail["items"] if e["type"] == "rule.applied"]
+    assert rule["data"]["actions"] == [{"type": "assign", "skipped": "waiting for approval"}]

@@ -307,6 +307,19 @@ def test_given_a_named_agent_then_the_ticket_is_assigned_to_them_while_they_are_
     assert gone.applied[0].done[0]["skipped"] == "not an agent"
 
 
+def test_given_a_request_waiting_for_approval_then_a_rule_routes_it_but_assigns_nobody():
+    from dataclasses import replace
+
+    from chalicelib.domain.approvals import pending
+
+    waiting = replace(a_ticket(), approval=pending("boss@demo.example.com", MONDAY_10))
+    assign = {"type": "assign", "strategy": "agent", "agent": "agent@demo.example.com"}
+    r = rule(actions=[{"type": "set_group", "group": "workplace"}, assign])
+    outcome = run([r], waiting, pick=lambda who, strategy: who)
+    assert outcome.changes == {"group": "workplace"}
+    assert outcome.applied[0].done[1] == {"type": "assign", "skipped": "waiting for approval"}
+
+
 def test_given_a_reply_then_it_is_handed_back_not_applied_to_the_ticket():
     r = rule(actions=[{"type": "reply", "text": {"en": "Hi {requester_name}", "nl": ""}}])
     outcome = run([r])
