@@ -4,9 +4,9 @@ The AWS work behind every API request, SLA sweep and daily run is measured in-pr
 the way bench/run.py measures (the same stack, seeding and CallRecorder): the DynamoDB calls
 with the sizes of the items they read and write, the audit events the table stream carries to
 EventBridge, the SQS messages, and the Lambda durations. Request units follow DynamoDB's
-billing rules from those sizes; the mail intake and the notification worker are not run by this
-measurement (they were built after it), so their part is modelled from their pipeline. Prices come from
-bench/prices.json. The document lists what is measured and what is modelled.
+billing rules from those sizes; the mail intake and the notification worker are not run by
+this measurement (they were built after it), so their part is modelled from their pipeline.
+Prices come from bench/prices.json. The document lists what is measured and what is modelled.
 
 Progress goes to stderr; the only thing on stdout is the document.
 """
@@ -1476,8 +1476,9 @@ def _basis() -> dict[str, list[str]]:
             "rule), 1 SNS publish, 1 SQS message (send, receive, delete) and 1 S3 GET by the "
             "worker. No API Gateway request and no authorizer on this path.",
             "Notifications (the worker is not run by this measurement): 1 SQS message + 1 SES "
-            "mail + 1 worker invocation that reads the ticket like GET. SLA warnings and breaches queue theirs "
-            "from the stream (measured); their delivery is modelled the same way.",
+            "mail + 1 worker invocation that reads the ticket like GET. SLA warnings and "
+            "breaches queue theirs from the stream (measured); their delivery is modelled the "
+            "same way.",
             f"The authorizer runs once per {REQUESTS_PER_AUTHORIZER_RUN} API requests (API "
             "Gateway caches its answer per token for 60 s); in-process it ran on every request.",
             "A portal page view is one GET of a ticket plus one list page; a report view is "
