@@ -2,8 +2,17 @@
 
 import logging
 import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 DEFAULT_PORT = 5077
 
@@ -30,12 +39,43 @@ def aws_env(port: int) -> dict[str, str]:
     }
 
 
+class _OneTableCallAtATime:
+    """moto's DynamoDB is not thread-safe: a TransactWriteItems deep-copies the whole table
+    while another request thread writes to it, and fails with "dictionary changed size during
+    iteration" (seen as 500s in the e2e runs once the stack had eight worker threads). Real
+    DynamoDB has no such limit, so the local server takes DynamoDB and its streams one call at
+    a time; every other service keeps its threads (an SQS long poll must not hold anyone up).
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            with self.lock:
+                # moto answers with a finished body: nothing of it runs after the call.
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+class _LocalMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        # As moto's own, with the DynamoDB lock in front of its application.
+        app = _OneTableCallAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 def start(port: int) -> ThreadedMotoServer:
     """Start moto on 127.0.0.1:`port` in a thread; returns once it accepts connections."""
     # One line per request from werkzeug drowns the app's own logs.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _ensure_free(port)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = _LocalMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
 

@@ -1,6 +1,7 @@
 """The deployable template: `chalice package` with infra/template.yaml merged in, as `make
 package` builds it. Packaged once per test session (on one xdist worker: group "package")."""
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -44,15 +45,22 @@ class Packaged:
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     out = tmp_path_factory.mktemp("package") / "build"
     chalice = Path(sys.executable).parent / "chalice"
-    done = subprocess.run(  # noqa: S603 - our own tool, no shell
-        [str(chalice), "package", "--stage", "dev", "--merge-template", "infra/template.yaml",
-         str(out)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
-        capture_output=True,
-        text=True,
-        timeout=PACKAGE_TIMEOUT_SECONDS,
-        check=False,
-    )  # fmt: skip
+    # Each xdist worker packages; chalice caches zips in .chalice/deployments and creates that
+    # folder without tolerating a second creator, so on a clean clone two workers at once
+    # failed with FileExistsError. One at a time, the second reuses the first one's cache.
+    deployments = REPO_ROOT / ".chalice" / "deployments"
+    deployments.mkdir(exist_ok=True)
+    with (REPO_ROOT / ".chalice" / ".package.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = subprocess.run(  # noqa: S603 - our own tool, no shell
+            [str(chalice), "package", "--stage", "dev", "--merge-template",
+             "infra/template.yaml", str(out)],
+            cwd=REPO_ROOT,
+            env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
+            capture_output=True,
+            text=True,
+            timeout=PACKAGE_TIMEOUT_SECONDS,
+            check=False,
+        )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return Packaged(out)
