@@ -130,9 +130,16 @@ class AnnouncementService:
         self.store.put(announcement)
         if announcement.mail_requesters and self.mailings is not None:
             # After the put: the worker reads the announcement back, and a deleted one stops.
-            self.mailings({"type": "announcement.mail", "id": f"announcement-{announcement.id}",
-                           "tenant": announcement.tenant, "announcement": announcement.id,
-                           "after": None})  # fmt: skip
+            try:
+                self.mailings({"type": "announcement.mail",
+                               "id": f"announcement-{announcement.id}",
+                               "tenant": announcement.tenant, "announcement": announcement.id,
+                               "after": None})  # fmt: skip
+            except Exception:
+                # No announcement that promises a mailing nobody will send: the caller gets
+                # the error with nothing written, and announces again.
+                self.store.delete(announcement.tenant, announcement.id)
+                raise
         return announcement
 
     def delete(self, principal: Principal, announcement_id: str) -> None:

@@ -187,3 +187,16 @@ def test_given_announcements_that_are_over_then_a_reader_query_never_reads_them(
         finally:
             db.meta.events.unregister("after-call.dynamodb.Query", note)
         assert scanned == [1]
+
+
+def test_given_the_mailing_cannot_be_queued_then_the_announcement_is_not_kept(api, monkeypatch):
+    from chalicelib import wiring
+
+    def queue_down(message: dict[str, Any]) -> None:
+        raise ConnectionError("the notifications queue is unreachable")
+
+    monkeypatch.setattr(wiring.announcement_service(), "mailings", queue_down)
+    with at(NOON):
+        answer = announce(api, start=timedelta(0), end=timedelta(hours=1), mail_requesters=True)
+        assert answer.status_code == 500
+        assert titles(api.call("GET", "/v1/announcements", as_=REQUESTER)) == []
