@@ -117,14 +117,7 @@ class DynamoKnowledgeBase:
             index, partition = keys.GSI_KB_STATUS, keys.kb_status_pk(tenant, status.value)
             if category:
                 filters = {**filters, "category": [category]}
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": index,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": f"{index}PK"},
-            "ExpressionAttributeValues": to_item({":pk": partition}),
-            "ScanIndexForward": False,
-        }
+        params = _index_partition(self.table, index, partition)
         _add_filters(params, filters)
         rows, next_cursor = query_page(self._db, params, limit, cursor, (f"{index}PK", partition))
         return Page([article_from_item(r, None) for r in rows], next_cursor)
@@ -135,14 +128,7 @@ class DynamoKnowledgeBase:
         """Published articles with the highest score, from their counters: (id, counts)."""
         index = keys.GSI_KB_TOP_CATEGORY if category else keys.GSI_KB_TOP
         partition = keys.kb_top_pk(tenant, category)
-        params: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": index,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": f"{index}PK"},
-            "ExpressionAttributeValues": to_item({":pk": partition}),
-            "ScanIndexForward": False,
-        }
+        params = _index_partition(self.table, index, partition)
         _add_filters(params, filters)
         rows, _ = query_page(self._db, params, limit, None, (f"{index}PK", partition))
         return [(r["id"], counts_from_item(r)) for r in rows]
@@ -486,6 +472,18 @@ class DynamoKnowledgeBase:
             if set(codes) <= _CONFLICTS:
                 raise VersionConflict() from exc
             raise
+
+
+def _index_partition(table: str, index: str, partition: str) -> dict[str, Any]:
+    """A Query of one partition of a KB index, highest sort key (newest, best) first."""
+    return {
+        "TableName": table,
+        "IndexName": index,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": f"{index}PK"},
+        "ExpressionAttributeValues": to_item({":pk": partition}),
+        "ScanIndexForward": False,
+    }
 
 
 def _add_filters(params: dict[str, Any], filters: dict[str, Any]) -> None:
