@@ -1,11 +1,11 @@
 """`make cost`: what Balie costs on AWS per 1,000 tickets, as one JSON document on stdout.
 
-The AWS work behind every API request, SLA sweep and daily run is measured in-process on moto,
-the way bench/run.py measures (the same stack, seeding and CallRecorder): the DynamoDB calls
-with the sizes of the items they read and write, the audit events the table stream carries to
-EventBridge, the SQS messages, and the Lambda durations. Request units follow DynamoDB's
-billing rules from those sizes; the mail intake and the notification worker are not run by
-this measurement (they were built after it), so their part is modelled from their pipeline.
+The AWS work behind every inbound mail, API request, portal page, SLA sweep and daily run is
+measured in-process on moto, the way bench/run.py measures (the same stack, seeding and
+CallRecorder), together with everything it sets off: the table-stream function on its
+records, the notification worker on the requests that queued, the mails they send. Measured
+are the DynamoDB calls with the sizes of the items they read and write, every other AWS call,
+and the Lambda durations. Request units follow DynamoDB's billing rules from those sizes.
 Prices come from bench/prices.json. The document lists what is measured and what is modelled.
 
 Progress goes to stderr; the only thing on stdout is the document.
@@ -38,11 +38,13 @@ REGION = "eu-west-1"
 TICKETS = 1_000
 AGENTS = 5
 # One ticket's share of the work: the issue's typical mix, plus its end (resolved once by an
-# agent, closed once by the daily job), which every ticket also costs.
+# agent, closed once by the daily job), which every ticket also costs. The issue's "2
+# notifications" are not an activity of their own: every activity here is measured with the
+# mail it sets off (the acknowledgement of the inbound mail, a mail per public reply, the
+# resolution), and the document reports how many mails a ticket sends.
 MIX: dict[str, float] = {
     "inbound_mail": 1,
     "replies": 3,
-    "notifications": 2,
     "portal_views": 10,
     "report_views": 1,
     "sla_warnings": 0.2,
@@ -80,14 +82,19 @@ STORAGE_OVERHEAD_BYTES = 100
 
 SEED_TICKETS = 300
 WARMUP = 3
-CREATES = 25
-REPLIED_TICKETS = 10  # each gets MIX["replies"] replies, then is resolved
+MAILS = 25  # new mails, each filing a ticket
+REPLIED_TICKETS = 10  # of those, each gets MIX["replies"] replies, then is resolved
 READS = 25
+# The portal's requester (their first mail files the ticket whose page they view) and the
+# reader of the report (reports are for supervisors).
+PORTAL_REQUESTER = "requester@demo.example.com"
+REPORT_READER = "supervisor@demo.example.com"
 IDLE_TICKS = 10
 SLA_REPEATS = 3
 # Numbers for the SLA sweep's due tickets, far from the counter's.
 DUE_FIRST_NUMBER = 900_001
 STREAM_BATCH = 100  # Lambda's default batch size for a DynamoDB stream
+NOTIFICATION_BATCH = 10  # the notification worker's batch size (app.py)
 
 
 # --- DynamoDB billing arithmetic -----------------------------------------------------------
@@ -595,18 +602,7 @@ class UnitMeter:
         )
 
 
-# --- measuring: the table stream, as Lambda's event source mapping delivers it -------------
-
-
-@dataclass(frozen=True)
-class StreamRun:
-    """One invocation of the table-stream function."""
-
-    ms: float
-    records: int
-    audit_events: int
-    put_events: int
-    sqs_sends: int
+# --- measuring: the functions an activity sets off -----------------------------------------
 
 
 class StreamTap:
@@ -645,9 +641,67 @@ class StreamTap:
         return list(records.values())
 
 
+class NotificationTap:
+    """Takes what the stream function queued for the notification worker off its queue (an
+    unhooked client), in the batches Lambda's event source mapping hands the worker."""
+
+    def __init__(self, queue_url: str, queue_arn: str) -> None:
+        import boto3
+
+        self.url, self.arn = queue_url, queue_arn
+        self._sqs = boto3.client("sqs", region_name=REGION)
+
+    def drain(self) -> list[list[dict[str, Any]]]:
+        messages: list[dict[str, Any]] = []
+        while True:
+            answer = self._sqs.receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            )
+            got = answer.get("Messages", [])
+            if not got:
+                break
+            messages += got
+            self._sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[
+                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(got)
+                ],
+            )
+        size = NOTIFICATION_BATCH
+        return [messages[i : i + size] for i in range(0, len(messages), size)]
+
+
 def _is_audit_event(record: dict[str, Any]) -> bool:
     image = record["dynamodb"].get("NewImage", {})
     return record["eventName"] == "INSERT" and image.get("kind", {}).get("S") == "event"
+
+
+def created_tickets(records: list[dict[str, Any]]) -> list[int]:
+    """The numbers of the tickets whose `ticket.created` event is among the records."""
+    numbers = []
+    for record in records:
+        image = record["dynamodb"].get("NewImage", {})
+        if _is_audit_event(record) and image.get("type", {}).get("S") == "ticket.created":
+            numbers.append(int(image["ticket"]["N"]))
+    return numbers
+
+
+@dataclass(frozen=True)
+class Run:
+    """One invocation of a function that an activity set off: the table-stream function or
+    the notification worker."""
+
+    function: str  # STREAM or NOTIFY
+    ms: float
+    charges: tuple[Charge, ...]
+    calls: dict[str, int]  # AWS calls other than DynamoDB, as "service.Operation"
+    audit_events: int = 0
+
+
+STREAM, NOTIFY = "stream", "notify"
+# A chain of functions setting each other off ends long before this (stream → notification
+# worker → stream on what it wrote → nothing); more means a loop.
+MAX_FOLLOW_DEPTH = 4
 
 
 # --- measuring: samples and their summary --------------------------------------------------
@@ -661,13 +715,55 @@ class Sample:
     charges: list[Charge]
     calls: dict[str, int]
     other_calls: dict[str, int]
-    streams: list[StreamRun] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
     result: Any = None
+
+
+@dataclass(frozen=True)
+class Work:
+    """A function's share of one unit of an activity: its invocations, their mean duration,
+    the request units they use and the other AWS calls they make."""
+
+    invocations: float = 0.0
+    ms: float = 0.0
+    rru: float = 0.0
+    wru_table: float = 0.0
+    wru_index: float = 0.0
+    calls: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "invocations": sig(self.invocations),
+            "ms_mean": round(self.ms, 2),
+            "read_request_units": sig(self.rru),
+            "write_request_units_table": sig(self.wru_table),
+            "write_request_units_indexes": sig(self.wru_index),
+            "aws_calls": {k: sig(v) for k, v in sorted(self.calls.items())},
+        }
+
+
+def work_of(runs: list[Run], units: float) -> Work:
+    """The runs of `units` units of an activity, per unit."""
+    if not runs:
+        return Work()
+    calls: Counter[str] = Counter()
+    for run in runs:
+        calls.update(run.calls)
+    return Work(
+        invocations=len(runs) / units,
+        ms=statistics.fmean(r.ms for r in runs),
+        rru=sum(c.rru for r in runs for c in r.charges) / units,
+        wru_table=sum(c.wru_table for r in runs for c in r.charges) / units,
+        wru_index=sum(c.wru_index for r in runs for c in r.charges) / units,
+        calls={k: v / units for k, v in calls.items()},
+    )
 
 
 @dataclass
 class Profile:
-    """What one unit of an activity costs, averaged over its samples (means: costs add up)."""
+    """What one unit of an activity costs, averaged over its samples (means: costs add up):
+    its own function (`ms`, request units, `calls`) and the functions it sets off."""
 
     name: str
     what: str
@@ -685,12 +781,15 @@ class Profile:
     in_aws_calls_ms_median: float
     dynamodb_calls: dict[str, int]
     other_aws_calls: dict[str, int]
-    stream_invocations: float
-    stream_ms: float
+    calls: dict[str, float]
+    stream: Work
+    notify: Work
     audit_events: float
-    put_events: float
-    sqs_sends: float
     estimated_reads: bool
+
+    @property
+    def mails_sent(self) -> float:
+        return self.calls.get("ses.SendRawEmail", 0) + self.notify.calls.get("ses.SendRawEmail", 0)
 
     def as_dict(self) -> dict[str, Any]:
         shown: dict[str, Any] = {"what": self.what, "samples": self.samples}
@@ -711,10 +810,9 @@ class Profile:
                 "bytes_written": round(self.bytes_written),
                 "lambda_ms": round(self.ms, 2),
                 "audit_events": sig(self.audit_events),
-                "eventbridge_put_events": sig(self.put_events),
-                "sqs_messages_sent": sig(self.sqs_sends),
-                "stream_invocations": sig(self.stream_invocations),
-                "stream_lambda_ms": round(self.stream_ms, 2),
+                "mails_sent": sig(self.mails_sent),
+                "table_stream_function": self.stream.as_dict(),
+                "notification_worker": self.notify.as_dict(),
             }
         )
         if self.samples and (self.rru_authorizer or self.authorizer_ms):
@@ -752,7 +850,12 @@ def profile_of(
 
     b = baseline
     handler_ms = [s.ms - s.authorizer_ms for s in samples]
-    runs = [r for s in samples for r in s.streams]
+    units = len(samples) * per
+    calls: Counter[str] = Counter()
+    for s in samples:
+        calls.update(s.other_calls)
+    base_calls = b.calls if b else {}
+    runs = [r for s in samples for r in s.runs]
     return Profile(
         name=name,
         what=what,
@@ -774,11 +877,10 @@ def profile_of(
         in_aws_calls_ms_median=statistics.median(s.aws_ms for s in samples),
         dynamodb_calls=_common([s.calls for s in samples]),
         other_aws_calls=_common([s.other_calls for s in samples]),
-        stream_invocations=len(runs) / len(samples) / per,
-        stream_ms=mean([r.ms for r in runs]),
-        audit_events=sum(r.audit_events for r in runs) / len(samples) / per,
-        put_events=sum(r.put_events for r in runs) / len(samples) / per,
-        sqs_sends=sum(r.sqs_sends for r in runs) / len(samples) / per,
+        calls={k: less(v / len(samples), base_calls.get(k, 0.0) * per) for k, v in calls.items()},
+        stream=work_of([r for r in runs if r.function == STREAM], units),
+        notify=work_of([r for r in runs if r.function == NOTIFY], units),
+        audit_events=sum(r.audit_events for r in runs) / units,
         estimated_reads=any(c.estimated for s in samples for c in s.charges),
     )
 
@@ -806,15 +908,40 @@ class Measured:
 class Bench:
     """One moto stack and the hooks that measure everything run in it."""
 
-    def __init__(self, recorder: Any, meter: UnitMeter, tap: StreamTap, guard: Any) -> None:
+    def __init__(
+        self,
+        recorder: Any,
+        meter: UnitMeter,
+        tap: StreamTap,
+        queued: NotificationTap,
+        guard: Any,
+    ) -> None:
         self.recorder = recorder
         self.meter = meter
         self.tap = tap
+        self.queued = queued
         self.guard = guard
+
+    @classmethod
+    def on_stack(cls, recorder: Any, guard: Any) -> "Bench":
+        """Meters on the app's DynamoDB client of the stack provisioned in moto, and taps that
+        read its stream and notifications queue from now on."""
+        import boto3
+
+        from chalicelib.adapters import aws
+        from chalicelib.settings import get_settings
+
+        settings = get_settings()
+        observer = boto3.client("dynamodb", region_name=REGION)
+        meter = UnitMeter(recorder, observer, *_table_shape(observer, settings.table_name))
+        meter.attach(aws.client("dynamodb"))
+        queued = NotificationTap(settings.notifications_queue_url, settings.notifications_queue_arn)
+        return cls(recorder, meter, StreamTap(settings.table_stream_arn), queued, guard)
 
     def measure(
         self, call: Callable[[], Any], *, stream_groups: Callable[[list[dict[str, Any]]], Any]
     ) -> Sample:
+        """One unit of an activity, then every function it sets off until all is quiet."""
         with self.recorder.window() as window, self.meter.window() as metered:
             started = time.perf_counter()
             result = call()
@@ -830,26 +957,50 @@ class Bench:
             result=result,
         )
         records = self.tap.drain()
-        sample.streams = [self.stream(group) for group in stream_groups(records) if group]
+        sample.created = created_tickets(records)
+        for group in stream_groups(records):
+            if group:
+                self.follow(group, sample)
         return sample
 
-    def stream(self, records: list[dict[str, Any]]) -> StreamRun:
-        """The table-stream function on these records: its time, events and messages."""
+    def follow(self, records: list[dict[str, Any]], sample: Sample, depth: int = 0) -> None:
+        """The table-stream function on these records, the notification worker on what it
+        queued, and the stream function again on what either of them wrote."""
+        if depth > MAX_FOLLOW_DEPTH:
+            raise RuntimeError(f"the functions set each other off {depth} deep: a loop?")
+        from chalicelib.workers.notifications import handle_notification_event
         from chalicelib.workers.table_stream import handle_table_stream_event
+        from local.queues import lambda_event
 
-        with self.recorder.window() as window:
+        audit = sum(_is_audit_event(r) for r in records)
+        sample.runs.append(self.run(STREAM, handle_table_stream_event, {"Records": records}, audit))
+        written = self.tap.drain()  # the stream function's own writes (report counters)
+        for messages in self.queued.drain():
+            event = lambda_event(messages, self.queued.arn)
+            sample.runs.append(self.run(NOTIFY, handle_notification_event, event))
+            written += self.tap.drain()
+        if written:
+            self.follow(written, sample, depth + 1)
+
+    def run(
+        self,
+        function: str,
+        handler: Callable[[dict[str, Any]], Any],
+        event: dict[str, Any],
+        audit_events: int = 0,
+    ) -> Run:
+        with self.recorder.window() as window, self.meter.window() as metered:
             started = time.perf_counter()
-            answer = handle_table_stream_event({"Records": records})
+            answer = handler(event)
             ms = (time.perf_counter() - started) * 1000
         if answer != {"batchItemFailures": []}:
-            raise RuntimeError(f"the table stream handler reported failures: {answer}")
-        other = window.other_services()
-        return StreamRun(
-            ms=ms,
-            records=len(records),
-            audit_events=sum(_is_audit_event(r) for r in records),
-            put_events=other.get("eventbridge.PutEvents", 0),
-            sqs_sends=other.get("sqs.SendMessage", 0),
+            raise RuntimeError(f"the {function} function reported failures: {answer}")
+        return Run(
+            function=function,
+            ms=ms - metered.overhead_ms,
+            charges=tuple(metered.charges),
+            calls=window.other_services(),
+            audit_events=audit_events,
         )
 
 
@@ -903,15 +1054,12 @@ def measure_all() -> Measured:
     with tempfile.TemporaryDirectory() as scratch:
         bench_run._environment(bench_run._moto_jwks(Path(scratch)))
         with bench_run._stack("cost") as (recorder, provision_s):
-            from chalicelib.adapters import aws
             from chalicelib.settings import get_settings
 
             settings = get_settings()
             observer = boto3.client("dynamodb", region_name=REGION)
-            key_attrs, indexes = _table_shape(observer, settings.table_name)
+            _, indexes = _table_shape(observer, settings.table_name)
             empty = stored_bytes(_scan(observer, settings.table_name), indexes)
-            meter = UnitMeter(recorder, observer, key_attrs, indexes)
-            meter.attach(aws.client("dynamodb"))
             with (
                 mototx.install() as guard,
                 bench_run._authorizer_tagged(recorder),
@@ -922,11 +1070,11 @@ def measure_all() -> Measured:
                 seeded = seed(SEED_TICKETS, datetime.now(UTC))
                 guard.check("seeding")
                 progress(f"seeded in {seeded.seconds:.1f}s")
-                tap = StreamTap(settings.table_stream_arn)
-                bench = Bench(recorder, meter, tap, guard)
+                bench = Bench.on_stack(recorder, guard)
                 idle_tick, sla = _measure_sla(bench)
-                api, lived = _measure_api(bench)
-                profiles = {**sla, **api}
+                mail, filed = _measure_mail(bench)
+                api, lived = _measure_api(bench, filed)
+                profiles = {**sla, "inbound_mail": mail, **api}
                 daily_idle, closing = _measure_daily(bench)
                 profiles["auto_close"] = closing
                 ticket_bytes = _ticket_storage(observer, settings.table_name, indexes, lived)
@@ -953,7 +1101,7 @@ def _measure_sla(bench: Bench) -> tuple[Profile, dict[str, Profile]]:
     idle: list[Sample] = []
     for i in range(WARMUP + IDLE_TICKS):
         sample = bench.measure(lambda: sla_tick.sweep(datetime.now(UTC)), stream_groups=per_ticket)
-        if sample.result["tickets"] or sample.streams:
+        if sample.result["tickets"] or sample.runs:
             raise RuntimeError(f"the idle tick found work: {sample.result}")
         if i >= WARMUP:
             idle.append(sample)
@@ -998,26 +1146,67 @@ def _measure_sla(bench: Bench) -> tuple[Profile, dict[str, Profile]]:
     return idle_tick, profiles
 
 
-def _measure_api(bench: Bench) -> tuple[dict[str, Profile], list[int]]:
-    """The API operations of the mix; also returns the tickets that lived the whole mix."""
+def _measure_mail(bench: Bench) -> tuple[Profile, list[int]]:
+    """Mail from new senders, each filing a ticket: the inbound worker on the SQS record SES's
+    notification becomes, and what it sets off (the acknowledgement to the sender). The first
+    warm-up mail is the demo requester's, for the portal's ticket page; returns the numbers
+    of the tickets filed, in order."""
+    from bench.inbound_mail import LambdaContext, as_received, mail
+    from chalicelib.workers.inbound_email import handle_inbound_event
+
+    progress(f"inbound mail: {WARMUP} warm-up + {MAILS} measured new mails")
+    samples, numbers = [], []
+    for i in range(WARMUP + MAILS):
+        sender = PORTAL_REQUESTER if i == 0 else None
+        event = as_received(f"cost-{i}", mail(i, sender=sender))
+
+        def receive(event: dict[str, Any] = event) -> Any:
+            answer = handle_inbound_event(event, LambdaContext())
+            if answer != {"batchItemFailures": []}:
+                raise RuntimeError(f"the inbound worker reported failures: {answer}")
+            return answer
+
+        sample = bench.measure(receive, stream_groups=one_batch)
+        if len(sample.created) != 1:
+            raise RuntimeError(f"mail {i} filed {sample.created}, not one ticket")
+        numbers += sample.created
+        samples.append(sample)
+    profile = profile_of(
+        "inbound_mail",
+        "a new mail filing a ticket: the inbound worker on one SQS record (SES → S3 + SNS → "
+        "SQS), and the acknowledgement it sets off",
+        samples[WARMUP:],
+    )
+    return profile, numbers
+
+
+def _measure_api(bench: Bench, numbers: list[int]) -> tuple[dict[str, Profile], list[int]]:
+    """The agent's replies and resolution over the API, a supervisor's report view and the
+    requester's portal pages, on the tickets the mail filed (`numbers[0]` is the portal
+    requester's). Also returns the tickets that lived the whole mix."""
     from chalice.test import Client
 
     from app import app
     from bench import run as bench_run
+    from bench.pages import _Browser
 
     profiles: dict[str, Profile] = {}
     with Client(app, project_dir=str(ROOT)) as client:
-        login = client.http.request(
-            "POST",
-            "/v1/auth/login",
-            headers={"Content-Type": "application/json"},
-            body=json.dumps({"email": bench_run.AGENT, "password": bench_run.PASSWORD}).encode(),
-        )
-        if login.status_code != 200:
-            raise RuntimeError(f"login failed: {login.status_code} {login.body!r}")
-        token = login.json_body["id_token"]
 
-        def call(request: Any, status: int) -> Sample:
+        def login(email: str) -> str:
+            answer = client.http.request(
+                "POST",
+                "/v1/auth/login",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps({"email": email, "password": bench_run.PASSWORD}).encode(),
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"login of {email} failed: {answer.status_code}")
+            return answer.json_body["id_token"]
+
+        agent, supervisor = login(bench_run.AGENT), login(REPORT_READER)
+
+        def call(request: Any, status: int, token: str = agent) -> Sample:
             def send() -> Any:
                 answer = bench_run._send(client, request, token)
                 if answer.status_code != status:
@@ -1029,64 +1218,64 @@ def _measure_api(bench: Bench) -> tuple[dict[str, Profile], list[int]]:
 
             return bench.measure(send, stream_groups=one_batch)
 
-        def run(name: str, what: str, requests: list[Any], status: int) -> list[Sample]:
-            progress(f"{name}: {WARMUP} warm-up + {len(requests) - WARMUP} measured: {what}")
-            samples = [call(r, status) for r in requests]
-            profiles[name] = profile_of(name, what, samples[WARMUP:])
-            return samples
+        def run(name: str, what: str, samples: list[Sample], warmup: int = WARMUP) -> None:
+            profiles[name] = profile_of(name, what, samples[warmup:])
 
-        body = {
-            "subject": "Docking station not detected",
-            "description": "Since this morning the second screen stays black after docking. "
-            "I tried another cable and restarted twice.",
-            "impact": "medium",
-            "urgency": "high",
+        answered = numbers[1 : 1 + WARMUP] + numbers[1 + WARMUP : 1 + WARMUP + REPLIED_TICKETS]
+        reply = {
+            "body": "Thanks, we are looking into it and will get back to you today.",
+            "visibility": "public",
         }
-        created = run(
-            "create",
-            "POST /v1/tickets (the ticket-creation path the mail worker will share)",
-            [("POST", "/v1/tickets", body, {})] * (WARMUP + CREATES),
-            201,
-        )
-        numbers = [s.result.json_body["number"] for s in created]
-        answered = numbers[:WARMUP] + numbers[WARMUP : WARMUP + REPLIED_TICKETS]
-        reply = {"body": "Thanks, we are looking into it and will get back to you today."}
         replies = int(MIX["replies"])
+        progress(f"reply: {WARMUP} warm-up + {replies} on each of {REPLIED_TICKETS} tickets")
         run(
-            "reply",
+            "replies",
             f"POST /v1/tickets/{{n}}/messages, a public agent reply ({replies} per ticket)",
             [
-                ("POST", f"/v1/tickets/{n}/messages", {**reply, "visibility": "public"}, {})
+                call(("POST", f"/v1/tickets/{n}/messages", reply, {}), 201)
                 for n in answered[:1] * WARMUP
                 + [n for n in answered[WARMUP:] for _ in range(replies)]
             ],
-            201,
         )
         resolves = []
         for n in answered[:1] + answered[WARMUP:]:
-            etag = bench_run._send(client, ("GET", f"/v1/tickets/{n}", None, {}), token).headers
+            etag = bench_run._send(client, ("GET", f"/v1/tickets/{n}", None, {}), agent).headers
             headers = {"If-Match": etag["ETag"]}
             resolves.append(("PATCH", f"/v1/tickets/{n}", {"status": "resolved"}, headers))
         # The warm-up resolves one ticket; the other warm-ups would conflict, so repeat none.
         progress("resolve: 1 warm-up + measured")
-        samples = [call(r, 200) for r in resolves]
-        profiles["resolve"] = profile_of(
-            "resolve", "PATCH /v1/tickets/{n} status resolved (If-Match)", samples[1:]
-        )
         run(
-            "get",
-            "GET /v1/tickets/{n}",
-            [
-                ("GET", f"/v1/tickets/{numbers[i % len(numbers)]}", None, {})
-                for i in range(WARMUP + READS)
-            ],
-            200,
+            "resolve",
+            "PATCH /v1/tickets/{n} status resolved (If-Match), and the mail it sets off",
+            [call(r, 200) for r in resolves],
+            warmup=1,
         )
+        today = datetime.now(UTC).date()
+        summary = f"/v1/reports/summary?from={today - timedelta(days=30)}&to={today}"
+        progress(f"report view: {WARMUP} warm-up + {READS} measured")
         run(
-            "list_page",
-            "GET /v1/tickets?limit=25 (newest first)",
-            [("GET", "/v1/tickets?limit=25", None, {})] * (WARMUP + READS),
-            200,
+            "report_views",
+            "GET /v1/reports/summary for the last 30 days, as a supervisor",
+            [call(("GET", summary, None, {}), 200, supervisor) for _ in range(WARMUP + READS)],
+        )
+        browser = _Browser(client)
+        browser.sign_in(PORTAL_REQUESTER, bench_run.PASSWORD)
+        pages = ["/", f"/tickets/{numbers[0]}"]
+        progress(f"portal view: {WARMUP} warm-up + {READS} measured, home and ticket page")
+
+        def view(path: str) -> Sample:
+            def get() -> Any:
+                answer = browser.request("GET", path)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"GET {path} answered {answer.status_code}")
+                return answer
+
+            return bench.measure(get, stream_groups=one_batch)
+
+        run(
+            "portal_views",
+            f"a portal page as the requester signed in: {' and '.join(pages)} in turn",
+            [view(pages[i % 2]) for i in range(WARMUP + READS)],
         )
     return profiles, answered[WARMUP:]
 
@@ -1176,6 +1365,34 @@ def _cold_start_ms(runs: int = 3) -> dict[str, float]:
 # --- the model ---------------------------------------------------------------------------
 
 
+# What each AWS call the code makes is billed as, beside the Lambda time it takes. A message
+# sent is later received and deleted by its consumer's event source mapping (3 requests);
+# EventBridge bills per entry, and adapters/events.py puts one entry per call.
+CALL_USAGE: dict[str, Usage] = {
+    "eventbridge.PutEvents": Usage(eventbridge_events=1),
+    "sqs.SendMessage": Usage(sqs_requests=SQS_REQUESTS_PER_MESSAGE),
+    "ses.SendRawEmail": Usage(ses_sent=1),
+    "s3.GetObject": Usage(s3_get=1),
+    "s3.HeadObject": Usage(s3_get=1),
+    "s3.PutObject": Usage(s3_put=1),
+    "sns.Publish": Usage(sns_publishes=1),
+}
+# No charge per call: S3 deletes; Cognito below 10,000 monthly active users (Lite, Essentials).
+FREE_CALLS = {"s3.DeleteObject"}
+FREE_SERVICES = {"cognito-identity-provider"}
+
+
+def calls_usage(calls: dict[str, float]) -> Usage:
+    """What AWS bills for these calls; a call with no line here is an error, not free."""
+    usage = Usage()
+    for name, count in calls.items():
+        if name in CALL_USAGE:
+            usage = usage + CALL_USAGE[name].scaled(count)
+        elif name not in FREE_CALLS and name.split(".")[0] not in FREE_SERVICES:
+            raise ValueError(f"no price for the AWS call {name}: add it to CALL_USAGE")
+    return usage
+
+
 @dataclass(frozen=True)
 class Model:
     memory_mb: int
@@ -1190,68 +1407,67 @@ class Model:
             log_gb=LOG_BYTES_PER_INVOCATION / GB,
         )
 
-    def dynamodb(self, p: Profile) -> Usage:
-        return Usage(rru=p.rru, wru_table=p.wru_table, wru_index=p.wru_index)
+    def own_work(self, p: Profile) -> Usage:
+        """The activity's own function: its request units and AWS calls (not its time)."""
+        return Usage(rru=p.rru, wru_table=p.wru_table, wru_index=p.wru_index) + calls_usage(p.calls)
 
-    def stream(self, p: Profile) -> Usage:
-        """The table-stream function's invocations and what they publish and queue."""
-        return self.invocation(p.stream_ms).scaled(p.stream_invocations) + Usage(
-            eventbridge_events=p.put_events, sqs_requests=p.sqs_sends
+    def work(self, w: Work) -> Usage:
+        return (
+            self.invocation(w.ms).scaled(w.invocations)
+            + Usage(rru=w.rru, wru_table=w.wru_table, wru_index=w.wru_index)
+            + calls_usage(w.calls)
         )
 
-    def api_request(self, p: Profile) -> Usage:
+    def set_off(self, p: Profile) -> Usage:
+        """The table-stream function and the notification worker the activity sets off."""
+        return self.work(p.stream) + self.work(p.notify)
+
+    def api_request(self, p: Profile, *, authorized: bool = True) -> Usage:
+        """One request through API Gateway; a bearer token's authorizer answer is cached,
+        a portal page's session cookie needs none."""
         authorizer = self.invocation(p.authorizer_ms) + Usage(rru=p.rru_authorizer)
         return (
             Usage(api_requests=1, log_gb=ACCESS_LOG_BYTES_PER_REQUEST / GB)
             + self.invocation(p.ms)
-            + authorizer.scaled(1 / REQUESTS_PER_AUTHORIZER_RUN)
-            + self.dynamodb(p)
-            + self.stream(p)
+            + (authorizer.scaled(1 / REQUESTS_PER_AUTHORIZER_RUN) if authorized else Usage())
+            + self.own_work(p)
+            + self.set_off(p)
         )
+
+    def queued(self, p: Profile) -> Usage:
+        """One invocation of a queue's worker (sparse traffic: one message each)."""
+        return self.invocation(p.ms) + self.own_work(p) + self.set_off(p)
 
     def in_scheduled_run(self, p: Profile) -> Usage:
         """Work a scheduled run does for one ticket: extra duration, no extra invocation."""
         return (
             Usage(lambda_gb_s=gb_seconds(p.ms, self.memory_mb, rounded=False))
-            + self.dynamodb(p)
-            + self.stream(p)
+            + self.own_work(p)
+            + self.set_off(p)
         )
 
-    def delivery(self, get: Profile) -> Usage:
-        """Modelled: the notification worker takes a queued request (receive, delete), reads
-        the ticket (as GET does) and sends one mail."""
-        return (
-            self.invocation(get.ms)
-            + self.dynamodb(get)
-            + Usage(sqs_requests=SQS_REQUESTS_PER_MESSAGE - 1, ses_sent=1)
-        )
+
+def mail_receipt(ses_chunk_bytes: int) -> Usage:
+    """What the receipt rule in infra/template.yaml does with a mail before the worker runs:
+    SES receives it, writes it to S3 and notifies SNS, which puts it on the inbound queue."""
+    return Usage(
+        ses_received=1,
+        ses_received_chunks=math.ceil(RAW_MAIL_BYTES / ses_chunk_bytes),
+        s3_put=1,
+        sns_publishes=1,
+        sqs_requests=SQS_REQUESTS_PER_MESSAGE,
+    )
 
 
 def activities(m: Model, p: dict[str, Profile], ses_chunk_bytes: int) -> dict[str, Usage]:
     """One unit of each activity of the mix."""
-    inbound_pipeline = Usage(
-        ses_received=1,
-        ses_received_chunks=math.ceil(RAW_MAIL_BYTES / ses_chunk_bytes),
-        s3_put=1,
-        s3_get=1,
-        sns_publishes=1,
-        sqs_requests=SQS_REQUESTS_PER_MESSAGE,
-    )
-    create = p["create"]
-    sla_notified = {
-        name: m.in_scheduled_run(p[name]) + m.delivery(p["get"]).scaled(p[name].sqs_sends)
-        for name in ("sla_warnings", "sla_breaches")
-    }
     return {
-        "inbound_mail": m.invocation(create.ms)
-        + m.dynamodb(create)
-        + m.stream(create)
-        + inbound_pipeline,
-        "replies": m.api_request(p["reply"]),
-        "notifications": m.delivery(p["get"]) + Usage(sqs_requests=1),
-        "portal_views": m.api_request(p["get"]) + m.api_request(p["list_page"]),
-        "report_views": m.api_request(p["list_page"]),
-        **sla_notified,
+        "inbound_mail": mail_receipt(ses_chunk_bytes) + m.queued(p["inbound_mail"]),
+        "replies": m.api_request(p["replies"]),
+        "portal_views": m.api_request(p["portal_views"], authorized=False),
+        "report_views": m.api_request(p["report_views"]),
+        "sla_warnings": m.in_scheduled_run(p["sla_warnings"]),
+        "sla_breaches": m.in_scheduled_run(p["sla_breaches"]),
         "resolve": m.api_request(p["resolve"]),
         "auto_close": m.in_scheduled_run(p["auto_close"]),
     }
@@ -1263,8 +1479,8 @@ def monthly_fixed(
     ticks = TICKS_PER_DAY * DAYS_PER_MONTH
     tick = m.invocation(measured.idle_tick.ms, TICK_COLD_STARTS_PER_DAY / TICKS_PER_DAY)
     daily = m.invocation(measured.daily_idle.ms, cold_share=1.0)  # once a day: always cold
-    tick_month = (tick + m.dynamodb(measured.idle_tick)).scaled(ticks)
-    daily_month = (daily + m.dynamodb(measured.daily_idle)).scaled(DAYS_PER_MONTH)
+    tick_month = (tick + m.own_work(measured.idle_tick)).scaled(ticks)
+    daily_month = (daily + m.own_work(measured.daily_idle)).scaled(DAYS_PER_MONTH)
     empty_gb = measured.empty_table_stored_bytes / GB
     logs = tick_month.log_gb + daily_month.log_gb
     counted = alarms or {}
@@ -1312,6 +1528,7 @@ def build_document(measured: Measured, prices: dict[str, Any], seconds: float) -
     one = activities(model, measured.profiles, chunk)
     by_activity = {name: one[name].scaled(MIX[name] * TICKETS) for name in MIX}
     variable = total(list(by_activity.values()))
+    mails = {name: measured.profiles[name].mails_sent * MIX[name] for name in MIX}
     alarms = template_monitoring()
     fixed = monthly_fixed(model, measured, alarms)
     metrics = custom_metrics()
@@ -1353,6 +1570,8 @@ def build_document(measured: Measured, prices: dict[str, Any], seconds: float) -
             "of_which_alarms_and_dashboard_usd": sig(monitoring_usd),
             "without_alarms_and_dashboard_usd": sig(month_usd - monitoring_usd),
             "per_ticket_usd": sig(month_usd / TICKETS),
+            "mails_sent_per_ticket": sig(sum(mails.values())),
+            "mails_sent_per_ticket_by_activity": {k: sig(v) for k, v in mails.items() if v},
             "after_always_free_tier_usd": usd(after_free_tier(month, free)),
             "by_activity_usd": {
                 **{name: usd(u) for name, u in by_activity.items()},
@@ -1451,13 +1670,23 @@ def _basis() -> dict[str, list[str]]:
             "items read and written (DynamoDB's size rules; reads 4 KB, half for eventually "
             "consistent; writes 1 KB, transactions 2x; a Query rounds its items' total once; "
             "index writes from the item before and after, 2 where an index key changes).",
-            "Per API operation (create, reply, resolve, get, list page): in-process through "
-            "chalice.test on moto, authorizer included, as bench/run.py does.",
-            "Audit events per operation, counted on the table stream, and the EventBridge "
-            "PutEvents and SQS messages the stream function sends for them (run on the "
-            "records).",
+            "Inbound mail: the inbound worker on the SQS record of each of "
+            f"{MAILS} new mails from new senders (Powertools idempotency included), reading "
+            "the raw mail from S3 and filing a ticket.",
+            "Per API operation (reply, resolve, the report summary): in-process through "
+            "chalice.test on moto, authorizer included, as bench/run.py does; the portal's "
+            "home and ticket pages as the requester signed in with a session cookie.",
+            "Everything an activity sets off, run after it: the table-stream function on its "
+            "records (the audit events it publishes to EventBridge, the notification requests "
+            "it queues, the report counters it writes); the notification worker on every "
+            f"request queued, in batches of {NOTIFICATION_BATCH} (its reads, its sent-markers, "
+            "the mails it sends through SES); and the stream function again on what those "
+            "wrote, until nothing is left. mails_sent_per_ticket counts the mails sent.",
+            "Every other AWS call (S3, SES, SQS, SNS, EventBridge) priced from the calls made, "
+            "by CALL_USAGE; a call with no price stops the run.",
             "The SLA tick with nothing due, and per SLA warning and breach (sweeps at "
-            "bench.sla_sweep.NOW over bench.sla_sweep.due_tickets, minus the idle tick).",
+            "bench.sla_sweep.NOW over bench.sla_sweep.due_tickets, minus the idle tick), with "
+            "the mails they set off.",
             "The daily job idle, and per ticket it closes.",
             "Lambda durations: in-process wall time on this machine, moto's work included "
             "(on AWS, network calls to DynamoDB replace it). An approximation of billed "
@@ -1470,24 +1699,28 @@ def _basis() -> dict[str, list[str]]:
             "alarms (per metric they read) and dashboards from infra/template.yaml.",
         ],
         "modelled": [
-            "Inbound mail (not run by this measurement): the measured create path as the "
-            "mail worker's Lambda and DynamoDB work, plus 1 SES receipt (1 chunk), 1 S3 PUT "
-            f"of the raw mail ({RAW_MAIL_BYTES // 1024} KB, kept 90 days by the lifecycle "
-            "rule), 1 SNS publish, 1 SQS message (send, receive, delete) and 1 S3 GET by the "
-            "worker. No API Gateway request and no authorizer on this path.",
-            "Notifications (the worker is not run by this measurement): 1 SQS message + 1 SES "
-            "mail + 1 worker invocation that reads the ticket like GET. SLA warnings and "
-            "breaches queue theirs from the stream (measured); their delivery is modelled the "
-            "same way.",
+            "What AWS does with a received mail before the worker runs (the receipt rule in "
+            "infra/template.yaml): 1 SES receipt of "
+            f"{RAW_MAIL_BYTES // 1024} KB (1 incoming chunk), 1 S3 PUT of the raw mail (kept "
+            "90 days by the lifecycle rule), 1 SNS publish, and 1 SQS message (send, receive, "
+            "delete). No API Gateway request and no authorizer on this path.",
+            "An SQS message costs 3 requests: the send (counted), the receive and the delete "
+            "by the consumer's event source mapping. Empty long-poll receives are inside "
+            "SQS's free million.",
             f"The authorizer runs once per {REQUESTS_PER_AUTHORIZER_RUN} API requests (API "
-            "Gateway caches its answer per token for 60 s); in-process it ran on every request.",
-            "A portal page view is one GET of a ticket plus one list page; a report view is "
-            "one list page.",
+            "Gateway caches its answer per token for 60 s); in-process it ran on every "
+            "request. Portal pages check their session cookie in the handler: no authorizer.",
+            "A portal view is the home page or a ticket page, in turn; static files are not "
+            "counted (hashed names, cached for a year after the first visit).",
             f"SLA actions per ticket: {MIX['sla_warnings']} warnings and "
             f"{MIX['sla_breaches']} breaches (assumed). Every ticket is resolved once and "
             "closed once by the daily job (added to the issue's mix: a ticket's end).",
+            "The issue's 2 notifications per ticket are not a separate activity: the mail each "
+            "activity sets off is measured with it (mails_sent_per_ticket).",
             "One table-stream invocation per write request and per ticket a sweep acts on "
-            "(sparse traffic); daily closures in batches of 100 records.",
+            "(sparse traffic), one more for what the functions it set off wrote; daily "
+            "closures in batches of 100 records. One notification-worker invocation per "
+            "queue batch; one inbound-worker invocation per mail.",
             f"CloudWatch Logs: {LOG_BYTES_PER_INVOCATION} bytes ingested per Lambda invocation, "
             f"and {ACCESS_LOG_BYTES_PER_REQUEST} bytes of API Gateway access log per request.",
             "The hourly inbound-silence check: measured on the seeded tenants, run "
@@ -1503,8 +1736,8 @@ def _basis() -> dict[str, list[str]]:
             "fixed work and the month's storage held for a month.",
             "Not counted: Cognito (no charge below 10,000 monthly active users on the Lite and "
             "Essentials tiers), data transfer out, KMS requests of the AWS-managed table key "
-            "(no monthly key fee), SQS empty receives of the future workers' event source "
-            "mappings (inside SQS's free million), SNS deliveries of alarm notifications.",
+            "(no monthly key fee), SNS deliveries of alarm notifications, the requester "
+            "profile a new sender's first mail creates (bytes, once per person).",
             "Prices: bench/prices.json, list prices without free tier; "
             "after_always_free_tier_usd subtracts the always-free allowances as if nothing "
             "else in the account used them.",

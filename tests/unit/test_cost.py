@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bench import cost
-from bench.cost import Model, Profile, Usage
+from bench.cost import Model, Profile, Usage, Work
 
 GSIS: cost.Indexes = {"GSI1": ("GSI1PK", "GSI1SK"), "GSI2": ("GSI2PK", None)}
 
@@ -227,29 +227,116 @@ def test_a_metric_is_billed_for_the_hours_that_have_data():
 # --- the model on a fixed profile ----------------------------------------------------------
 
 
-def profile(**values: float) -> Profile:
+def profile(**values: Any) -> Profile:
     zero: dict[str, Any] = {
         f.name: 0.0 for f in fields(Profile) if f.name not in ("name", "what", "per")
     }
-    zero.update(dynamodb_calls={}, other_aws_calls={}, estimated_reads=False, samples=1)
+    zero.update(
+        dynamodb_calls={}, other_aws_calls={}, calls={}, stream=Work(), notify=Work(),
+        estimated_reads=False, samples=1,
+    )  # fmt: skip
     return Profile(name="p", what="fixed", per=1, **{**zero, **values})
 
 
-def test_an_api_request_pays_its_handler_a_tenth_of_the_authorizer_and_its_stream():
+def test_an_api_request_pays_its_handler_a_tenth_of_the_authorizer_and_what_it_sets_off():
     model = Model(memory_mb=512, cold_start_ms=0)
     p = profile(
         ms=99.5, authorizer_ms=9.5, rru=0.5, wru_table=4, wru_index=6,
-        stream_invocations=1, stream_ms=1.5, put_events=1, sqs_sends=0,
+        stream=Work(invocations=1, ms=1.5, wru_table=2, calls={"eventbridge.PutEvents": 1,
+                                                             "sqs.SendMessage": 1}),
+        notify=Work(invocations=1, ms=19.5, rru=1, calls={"ses.SendRawEmail": 1}),
     )  # fmt: skip
     usage = model.api_request(p)
     assert usage.api_requests == 1
-    assert usage.lambda_requests == pytest.approx(1 + 0.1 + 1)
-    assert usage.lambda_gb_s == pytest.approx((100 + 10 * 0.1 + 2) / 1000 * 0.5)
-    assert (usage.rru, usage.wru_table, usage.wru_index) == (0.5, 4, 6)
+    assert usage.lambda_requests == pytest.approx(1 + 0.1 + 1 + 1)
+    assert usage.lambda_gb_s == pytest.approx((100 + 10 * 0.1 + 2 + 20) / 1000 * 0.5)
+    assert (usage.rru, usage.wru_table, usage.wru_index) == (1.5, 6, 6)
     assert usage.eventbridge_events == 1
-    # 2.1 invocations' log lines, and API Gateway's access log line for the request.
+    assert usage.ses_sent == 1
+    # The message the stream function queues is sent, then received and deleted.
+    assert usage.sqs_requests == 3
+    # 3.1 invocations' log lines, and API Gateway's access log line for the request.
     access = cost.ACCESS_LOG_BYTES_PER_REQUEST
-    assert usage.log_gb == pytest.approx((2.1 * 1024 + access) / 1024**3)
+    assert usage.log_gb == pytest.approx((3.1 * 1024 + access) / 1024**3)
+
+
+def test_a_portal_page_pays_no_authorizer_its_session_cookie_is_checked_in_the_handler():
+    model = Model(memory_mb=512, cold_start_ms=0)
+    page = model.api_request(profile(ms=39.5, rru=2), authorized=False)
+    assert page.lambda_requests == 1
+    assert page.lambda_gb_s == pytest.approx(40 / 1000 * 0.5)
+    assert page.rru == 2
+
+
+def test_aws_calls_are_priced_from_the_table_free_ones_are_free_and_unknown_ones_refused():
+    usage = cost.calls_usage(
+        {
+            "s3.GetObject": 2,
+            "s3.PutObject": 1,
+            "ses.SendRawEmail": 3,
+            "sns.Publish": 1,
+            "s3.DeleteObject": 4,
+            "cognito-identity-provider.InitiateAuth": 1,
+        }
+    )
+    assert usage == Usage(s3_get=2, s3_put=1, ses_sent=3, sns_publishes=1)
+    with pytest.raises(ValueError, match=r"textract\.AnalyzeDocument"):
+        cost.calls_usage({"textract.AnalyzeDocument": 1})
+
+
+def charge(**units: float) -> cost.Charge:
+    return cost.Charge("PutItem", "handler", **units)
+
+
+def test_work_is_the_runs_per_unit_of_activity_with_their_mean_duration():
+    runs = [
+        cost.Run(cost.NOTIFY, 10.0, (charge(rru=1, wru_table=2),), {"ses.SendRawEmail": 1}),
+        cost.Run(cost.NOTIFY, 30.0, (charge(rru=3, wru_index=4),), {"ses.SendRawEmail": 2}),
+    ]
+    work = cost.work_of(runs, units=4)
+    assert work == Work(
+        invocations=0.5,
+        ms=20.0,
+        rru=1.0,
+        wru_table=0.5,
+        wru_index=1.0,
+        calls={"ses.SendRawEmail": 0.75},
+    )
+    assert cost.work_of([], units=4) == Work()
+
+
+def test_a_profile_splits_the_runs_it_set_off_by_function():
+    stream = cost.Run(cost.STREAM, 2.0, (), {"eventbridge.PutEvents": 1}, audit_events=1)
+    notify = cost.Run(cost.NOTIFY, 20.0, (), {"ses.SendRawEmail": 1})
+    sample = cost.Sample(
+        ms=12.0, authorizer_ms=2.0, aws_ms=5.0, charges=[charge(wru_table=3)],
+        calls={"PutItem": 1}, other_calls={"s3.GetObject": 1}, runs=[stream, notify],
+    )  # fmt: skip
+    p = cost.profile_of("mail", "one mail", [sample, sample])
+    assert (p.ms, p.wru_table, p.calls) == (10.0, 3, {"s3.GetObject": 1})
+    assert p.stream.invocations == 1 and p.stream.calls == {"eventbridge.PutEvents": 1}
+    assert p.notify.invocations == 1 and p.mails_sent == 1
+    assert p.audit_events == 1
+
+
+def test_a_received_mail_pays_the_receipt_rule_and_the_worker_on_one_message():
+    model = Model(memory_mb=1024, cold_start_ms=0)
+    ack = Work(invocations=1, ms=9.5, calls={"ses.SendRawEmail": 1})
+    mail = profile(ms=49.5, calls={"s3.GetObject": 1}, notify=ack)
+    usage = cost.mail_receipt(ses_chunk_bytes=256 * 1024) + model.queued(mail)
+    assert (usage.ses_received, usage.ses_received_chunks) == (1, 1)
+    assert (usage.s3_put, usage.s3_get, usage.sns_publishes) == (1, 1, 1)
+    assert usage.sqs_requests == 3
+    assert usage.ses_sent == 1
+    assert usage.api_requests == 0
+    assert usage.lambda_requests == 2
+    assert usage.lambda_gb_s == pytest.approx(0.05 + 0.01)
+
+
+def test_every_activity_of_the_mix_has_a_price_and_nothing_else_does():
+    model = Model(memory_mb=512, cold_start_ms=0)
+    profiles = {name: profile() for name in cost.MIX}
+    assert set(cost.activities(model, profiles, ses_chunk_bytes=256 * 1024)) == set(cost.MIX)
 
 
 def test_cold_starts_add_their_share_of_the_init_time():
