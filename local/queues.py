@@ -40,8 +40,9 @@ class QueuePoller:
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.handler = handler
+        self.name = f"queue-{name}"
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"queue-{name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         """One receive and one handler call; returns how many messages were handled."""
@@ -88,5 +89,5 @@ class QueuePoller:
             try:
                 self.poll_once(wait_seconds=1)
             except Exception:  # keep polling: one bad batch must not stop local mail
-                logger.exception("queue poller %s failed", self._thread.name)
+                logger.exception("queue poller %s failed", self.name)
                 self._stopping.wait(1)

@@ -204,27 +204,37 @@ class Stack:
         return "\n".join(lines)
 
     def stop(self) -> None:
-        """Stop what was started, newest first; safe after a partial start."""
+        """Stop what was started, newest first; safe after a partial start. Logs how long
+        each part took, so a slow stop says where its time went."""
+        timings: list[tuple[str, float]] = []
+
+        def timed(part: str, action: Callable[[], None]) -> None:
+            started = time.monotonic()
+            action()
+            timings.append((part, time.monotonic() - started))
+
         # First, so that no command reaches for a stack that is going away.
         remove_stack_file(self.stack_file)
-        if self.chalice is not None and self.chalice.poll() is None:
-            _stop_process_group(self.chalice)
+        chalice = self.chalice
+        if chalice is not None and chalice.poll() is None:
+            timed("app", lambda: _stop_process_group(chalice))
         if self.smtp is not None:
-            self.smtp.stop()
+            timed("smtp", self.smtp.stop)
         # Every worker thread hears the stop at once and finishes its batch in parallel:
         # waiting for them one by one added their batches up.
-        workers = [*self.queues, self.ticker, self.poller]
+        workers = [w for w in (*self.queues, self.ticker, self.poller) if w is not None]
         for worker in workers:
-            if worker is not None:
-                worker.request_stop()
-        for poller in self.queues:
-            poller.stop()
-        if self.ticker is not None:
-            self.ticker.stop()
-        if self.poller is not None:
-            self.poller.stop()
+            worker.request_stop()
+        for worker in workers:
+            timed(worker.name, worker.stop)
         if self.moto is not None:
-            self.moto.stop()
+            timed("moto", self.moto.stop)
+        spent = sum(seconds for _, seconds in timings)
+        logger.info(
+            "stopped in %.1f s (%s)",
+            spent,
+            ", ".join(f"{part} {seconds:.1f} s" for part, seconds in timings),
+        )
 
 
 def _stop_process_group(process: subprocess.Popen[bytes]) -> None:

@@ -51,6 +51,7 @@ class ScheduleTicker:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sweep = sweep
+        self.name = "sla-sweep"
         self._interval = interval
         self._clock = clock
         self._stop = threading.Event()
@@ -76,7 +77,7 @@ class ScheduleTicker:
         return summary
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="sla-sweep", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def request_stop(self) -> None:

@@ -90,6 +90,7 @@ class TableStreamPoller:
         attempts: int = 3,
     ) -> None:
         self.stream_arn = stream_arn
+        self.name = "table-stream"
         self._handler = handler
         self._client = client or streams_client(stream_arn.split(":")[3])
         self._idle_wait = idle_wait
@@ -160,7 +161,7 @@ class TableStreamPoller:
                 return
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="table-stream", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def request_stop(self) -> None:

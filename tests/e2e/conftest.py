@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ START_TIMEOUT_SECONDS = 60.0
 # A hang detector, not a speed target: on a 2-core CI runner with two stacks and their
 # browsers busy, a clean stop (every worker finishing its batch) has taken over 30 s.
 STOP_TIMEOUT_SECONDS = 120.0
+# A stop slower than this is reported as a warning with the stack's own account of where
+# the time went (local/run.py logs "stopped in …" per part).
+SLOW_STOP_SECONDS = 20.0
 
 
 @dataclass
@@ -64,15 +68,21 @@ class Stack:
 
     def interrupt(self) -> int:
         """Ctrl-C, as a terminal sends it; returns the exit status."""
+        started = time.monotonic()
         self.process.send_signal(signal.SIGINT)
         try:
-            return self.process.wait(STOP_TIMEOUT_SECONDS)
+            status = self.process.wait(STOP_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             raise AssertionError(
                 f"the stack ignored Ctrl-C for {STOP_TIMEOUT_SECONDS}s:\n{self.output()}"
             ) from None
+        took = time.monotonic() - started
+        if took > SLOW_STOP_SECONDS:
+            account = [line for line in self.output(20).splitlines() if "stopped in" in line]
+            warnings.warn(f"the stack took {took:.0f} s to stop: {account}", stacklevel=2)
+        return status
 
 
 def free_ports(count: int) -> list[int]:
