@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
-from chalicelib.api.schemas.common import PageQuery, Strict
+from chalicelib.api.schemas.common import PageQuery, Schema, Strict
 from chalicelib.domain.announcements import Kind
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -53,7 +53,7 @@ class AnnouncementIn(Strict):
         return _languages(self.body)
 
 
-class AnnouncementOut(BaseModel):
+class AnnouncementOut(Schema):
     id: str
     title: dict[str, str]
     body: dict[str, str]
@@ -66,7 +66,7 @@ class AnnouncementOut(BaseModel):
     created_at: datetime
 
 
-class AnnouncementList(BaseModel):
+class AnnouncementList(Schema):
     items: list[AnnouncementOut]
     next_cursor: str | None
 

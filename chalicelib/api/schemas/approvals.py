@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 
 Comment = Annotated[str, StringConstraints(max_length=4000)]
 
@@ -20,7 +20,7 @@ class LinkDecision(Strict):
     comment: Comment = Field(default="", description="required when the link rejects")
 
 
-class ApprovalState(BaseModel):
+class ApprovalState(Schema):
     """What a link shows and does; no more of the ticket than the approver's mail said."""
 
     number: int

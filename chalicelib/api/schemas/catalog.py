@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.sla import Target
 from chalicelib.api.schemas.tickets import Email, FieldName, Slug
 from chalicelib.domain.tickets import Priority
@@ -92,7 +92,7 @@ class ServiceOut(ServiceFields):
     updated_at: datetime
 
 
-class ServiceList(BaseModel):
+class ServiceList(Schema):
     items: list[ServiceOut]
     next_cursor: str | None = Field(default=None, description="always null: one page")
 

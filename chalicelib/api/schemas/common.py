@@ -3,18 +3,25 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Strict(BaseModel):
+class Schema(BaseModel):
+    """Every API model: its validator is built when first used, not at import, so a cold
+    start pays only for the models its request needs (and a worker for none)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Schema):
     """Request bodies: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
-class FieldError(BaseModel):
+class FieldError(Schema):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """RFC 9457 problem details."""
 
     type: str = "about:blank"
@@ -29,5 +36,5 @@ class PageQuery(Strict):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
-class Health(BaseModel):
+class Health(Schema):
     status: str

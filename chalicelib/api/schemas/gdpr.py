@@ -3,20 +3,22 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.api.schemas.common import Schema
 
 
-class ExportedPerson(BaseModel):
+class ExportedPerson(Schema):
     email: str
     name: str
 
 
-class ExportedAuthor(BaseModel):
+class ExportedAuthor(Schema):
     name: str | None
     role: str | None
 
 
-class ExportedMessage(BaseModel):
+class ExportedMessage(Schema):
     id: str
     author: ExportedAuthor
     from_requester: bool
@@ -25,14 +27,14 @@ class ExportedMessage(BaseModel):
     created_at: datetime
 
 
-class ExportedEvent(BaseModel):
+class ExportedEvent(Schema):
     type: str
     occurred_at: datetime
     by_requester: bool
     changes: dict[str, Any]
 
 
-class ExportedTicket(BaseModel):
+class ExportedTicket(Schema):
     number: int
     subject: str
     description: str
@@ -56,7 +58,7 @@ class ExportedTicket(BaseModel):
     ratings: list[dict[str, Any]] = Field(description="the latest satisfaction rating, if any")
 
 
-class RequesterExport(BaseModel):
+class RequesterExport(Schema):
     requester: ExportedPerson
     tenant: str
     exported_at: datetime

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import ConfigDict, Field, SecretStr, StringConstraints
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 
@@ -23,13 +23,13 @@ class LoginRequest(Strict):
     password: Annotated[SecretStr, Field(min_length=1, max_length=256)]
 
 
-class LoginResponse(BaseModel):
+class LoginResponse(Schema):
     id_token: str
     refresh_token: str
     expires_in: int = Field(description="Seconds until the ID token expires")
 
 
-class MeOut(BaseModel):
+class MeOut(Schema):
     email: str | None
     name: str
     tenant: str
@@ -44,7 +44,7 @@ class ApiKeyCreate(Strict):
     role: Literal["agent", "admin"]
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(Schema):
     id: str
     name: str
     role: str
@@ -53,7 +53,7 @@ class ApiKeyOut(BaseModel):
     last4: str = Field(description="The key's last four characters, to tell keys apart")
 
 
-class ApiKeyCreated(BaseModel):
+class ApiKeyCreated(Schema):
     id: str
     name: str
     role: str
@@ -61,6 +61,6 @@ class ApiKeyCreated(BaseModel):
     key: str = Field(description="The secret (bk_…); shown in this response only")
 
 
-class ApiKeyPage(BaseModel):
+class ApiKeyPage(Schema):
     items: list[ApiKeyOut]
     next_cursor: str | None

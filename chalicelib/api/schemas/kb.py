@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.api.schemas.common import PageQuery, Strict
+from chalicelib.api.schemas.common import PageQuery, Schema, Strict
 from chalicelib.api.schemas.tickets import Slug, Tag
 from chalicelib.domain.kb import ArticleStatus, ArticleVisibility, Language
 
@@ -57,7 +57,7 @@ class ArticleCreate(Strict):
         return self
 
 
-class ArticleOut(BaseModel):
+class ArticleOut(Schema):
     id: str
     tenant: str
     version: int
@@ -80,7 +80,7 @@ class ArticleOut(BaseModel):
     )
 
 
-class ArticleList(BaseModel):
+class ArticleList(Schema):
     items: list[ArticleOut]
     next_cursor: str | None = None
 
@@ -126,13 +126,13 @@ class DeflectionIn(Strict):
     article: ArticleId
 
 
-class DeflectionOut(BaseModel):
+class DeflectionOut(Schema):
     id: str
     article: str
     occurred_at: datetime
 
 
-class VersionOut(BaseModel):
+class VersionOut(Schema):
     version: int
     actor: dict[str, str]
     at: datetime
@@ -141,6 +141,6 @@ class VersionOut(BaseModel):
     diff: str = Field(description="unified diff against the version before")
 
 
-class VersionList(BaseModel):
+class VersionList(Schema):
     items: list[VersionOut]
     next_cursor: str | None = None

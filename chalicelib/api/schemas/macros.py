@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.domain.macros import PLACEHOLDERS, Scope
 
 MacroName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -44,7 +44,7 @@ class MacroIn(Strict):
     actions: MacroActions = Field(default_factory=MacroActions)
 
 
-class MacroOut(BaseModel):
+class MacroOut(Schema):
     id: str
     name: str
     body: dict[str, str]
@@ -56,7 +56,7 @@ class MacroOut(BaseModel):
     updated_at: datetime
 
 
-class MacroList(BaseModel):
+class MacroList(Schema):
     items: list[MacroOut]
     next_cursor: str | None
 
@@ -65,7 +65,7 @@ class MacroRender(Strict):
     ticket: int = Field(ge=1, le=999_999_999_999)
 
 
-class MacroRendered(BaseModel):
+class MacroRendered(Schema):
     body: str = Field(description="plain text; escape it where it is shown as HTML")
     language: Literal["nl", "en"]
     actions: dict[str, str]

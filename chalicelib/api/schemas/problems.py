@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.tickets import Body, TicketOut
 
 RcaText = Annotated[str, StringConstraints(max_length=20_000)]
@@ -24,11 +24,11 @@ class LinkCreate(Strict):
     )
 
 
-class LinkOut(BaseModel):
+class LinkOut(Schema):
     linked: list[int] = Field(description="newly linked; ones linked before are left out")
 
 
-class LinkedList(BaseModel):
+class LinkedList(Schema):
     items: list[TicketOut]
     next_cursor: str | None
 
@@ -40,12 +40,12 @@ class ProblemResolve(Strict):
     resolve_incidents: bool = False
 
 
-class IncidentOutcome(BaseModel):
+class IncidentOutcome(Schema):
     resolved: list[int]
     skipped: list[int] = Field(description="already resolved or closed, or no longer linked")
     failed: list[int] = Field(description="not resolved this time; call again to resume")
 
 
-class ProblemResolved(BaseModel):
+class ProblemResolved(Schema):
     ticket: TicketOut
     incidents: IncidentOutcome

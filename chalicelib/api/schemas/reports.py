@@ -2,12 +2,13 @@
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.api.schemas.common import Schema
 from chalicelib.domain.tickets import Channel, Priority
 
 
-class ReportQuery(BaseModel):
+class ReportQuery(Schema):
     """Dates in the tenant's timezone, both inclusive; at most one of group, channel, priority."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -19,25 +20,25 @@ class ReportQuery(BaseModel):
     priority: Priority | None = None
 
 
-class Spread(BaseModel):
+class Spread(Schema):
     mean: float | None
     median: int | None
     p90: int | None
 
 
-class Compliance(BaseModel):
+class Compliance(Schema):
     first_response: float | None
     resolution: float | None
 
 
-class Csat(BaseModel):
+class Csat(Schema):
     good: int
     bad: int
     rate: float | None = Field(description="good ÷ (good + bad)")
     response_rate: float | None = Field(description="ratings ÷ resolutions")
 
 
-class Figures(BaseModel):
+class Figures(Schema):
     created: int
     resolved: int
     reopened: int
@@ -53,7 +54,7 @@ class Figures(BaseModel):
     handle_minutes_mean: float | None
 
 
-class Day(BaseModel):
+class Day(Schema):
     date: date
     created: int
     resolved: int

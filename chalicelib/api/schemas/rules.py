@@ -7,9 +7,9 @@ path of what is wrong (e.g. `conditions.0.field.op`).
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.tickets import Email, FieldName, Slug, Tag
 from chalicelib.domain.rules import CHANGEABLE_FIELDS, unknown_placeholders
 from chalicelib.domain.tickets import Channel, Level, Priority, Status, TicketType
@@ -247,7 +247,7 @@ class RuleIn(Strict):
         return actions
 
 
-class RuleOut(BaseModel):
+class RuleOut(Schema):
     id: str
     name: str
     position: int
@@ -263,6 +263,6 @@ class RuleOut(BaseModel):
     updated_by: str
 
 
-class RuleList(BaseModel):
+class RuleList(Schema):
     items: list[RuleOut]
     next_cursor: str | None

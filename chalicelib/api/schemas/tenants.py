@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import StringConstraints
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.tickets import Email, Name
 
 TenantId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")]
@@ -20,7 +20,7 @@ class TenantCreate(Strict):
     admin_name: Name
 
 
-class TenantCreated(BaseModel):
+class TenantCreated(Schema):
     id: str
     admin_email: str
     admin_invited: bool
@@ -33,7 +33,7 @@ class MetricsBackfillRequest(Strict):
     cursor: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
 
 
-class MetricsBackfillDone(BaseModel):
+class MetricsBackfillDone(Schema):
     tenant: str
     tickets: int
     backfilled: int

@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from chalicelib.api.schemas.common import PageQuery, Strict
+from chalicelib.api.schemas.common import PageQuery, Schema, Strict
 from chalicelib.domain.tickets import Level, Priority, Rating, Status, TicketType, Visibility
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
@@ -90,12 +90,12 @@ class TicketPatch(Strict):
         return sent
 
 
-class PersonOut(BaseModel):
+class PersonOut(Schema):
     email: str
     name: str
 
 
-class SlaClockOut(BaseModel):
+class SlaClockOut(Schema):
     state: Literal["running", "paused", "met", "breached"]
     due_at: datetime | None
     elapsed_minutes: int = Field(description="business minutes used so far")
@@ -106,7 +106,7 @@ class SlaClockOut(BaseModel):
     pauses: int
 
 
-class SlaOut(BaseModel):
+class SlaOut(Schema):
     policy: Priority
     policy_version: int
     first_response: SlaClockOut | None = None
@@ -114,7 +114,7 @@ class SlaOut(BaseModel):
     resolution: SlaClockOut | None = None
 
 
-class SatisfactionOut(BaseModel):
+class SatisfactionOut(Schema):
     rating: Rating
     resolution: int = Field(description="which resolution of the ticket was rated, 1 for the first")
     rated_at: datetime
@@ -126,7 +126,7 @@ class SatisfactionCreate(Strict):
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-class TicketOut(BaseModel):
+class TicketOut(Schema):
     number: int
     tenant: str
     version: int
@@ -168,7 +168,7 @@ class TicketOut(BaseModel):
     )
 
 
-class TicketList(BaseModel):
+class TicketList(Schema):
     items: list[TicketOut]
     next_cursor: str | None
 
@@ -190,7 +190,7 @@ class TicketQuery(PageQuery):
     )
 
 
-class Actor(BaseModel):
+class Actor(Schema):
     kind: str
     id: str
     name: str
@@ -202,7 +202,7 @@ class MessageCreate(Strict):
     visibility: Visibility = Visibility.PUBLIC
 
 
-class MailOut(BaseModel):
+class MailOut(Schema):
     """Where a message came from by mail (staff only)."""
 
     message_id: str
@@ -212,7 +212,7 @@ class MailOut(BaseModel):
     verdicts: dict[str, str]
 
 
-class MessageOut(BaseModel):
+class MessageOut(Schema):
     id: str
     ticket: int
     author: Actor
@@ -224,7 +224,7 @@ class MessageOut(BaseModel):
     mail: MailOut | None = None
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(Schema):
     id: str
     ticket: int
     message: str | None = Field(description="the message it came with; null: with the ticket")
@@ -234,7 +234,7 @@ class AttachmentOut(BaseModel):
     created_at: datetime
 
 
-class AttachmentList(BaseModel):
+class AttachmentList(Schema):
     items: list[AttachmentOut]
 
 
@@ -246,20 +246,20 @@ class AttachmentUploadCreate(Strict):
     size: int = Field(ge=1, le=10**12, description="bytes; at most the configured limit")
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(Schema):
     url: str = Field(description="POST the file here as multipart/form-data")
     fields: dict[str, str] = Field(
         description="form fields to send before the file field (named `file`), as given"
     )
 
 
-class AttachmentUploadOut(BaseModel):
+class AttachmentUploadOut(Schema):
     id: str
     upload: PresignedPost
     expires_at: datetime = Field(description="the form works until then")
 
 
-class MessageList(BaseModel):
+class MessageList(Schema):
     items: list[MessageOut]
     next_cursor: str | None
 
@@ -269,7 +269,7 @@ class TimeCreate(Strict):
     note: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
-class TimeOut(BaseModel):
+class TimeOut(Schema):
     id: str
     ticket: int
     minutes: int
@@ -284,7 +284,7 @@ class EscalationCreate(Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
-class EventOut(BaseModel):
+class EventOut(Schema):
     id: str
     type: str
     ticket: int
@@ -294,6 +294,6 @@ class EventOut(BaseModel):
     data: dict[str, Any]
 
 
-class EventList(BaseModel):
+class EventList(Schema):
     items: list[EventOut]
     next_cursor: str | None

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.tickets import Email
 
 
@@ -15,12 +15,12 @@ class WatcherIn(Strict):
     )
 
 
-class WatcherOut(BaseModel):
+class WatcherOut(Schema):
     email: str
     added_by: str
     added_at: datetime
 
 
-class WatcherList(BaseModel):
+class WatcherList(Schema):
     items: list[WatcherOut]
     next_cursor: str | None = Field(default=None, description="always null: at most 20")

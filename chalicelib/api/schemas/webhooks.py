@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from chalicelib.api.schemas.common import Strict
+from chalicelib.api.schemas.common import Schema, Strict
 from chalicelib.api.schemas.identity import Email
 from chalicelib.domain.webhooks import ALL_EVENTS, EVENT_TYPES, MAX_URL_LENGTH
 
@@ -46,7 +46,7 @@ class RedeliverRequest(Strict):
     )
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Schema):
     id: str
     url: str
     events: list[str]
@@ -69,7 +69,7 @@ class WebhookCreated(WebhookOut):
     )
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Schema):
     id: str = Field(description="the event's id; also the Balie-Event-Id header")
     event_type: str
     status: Literal["pending", "sending", "retrying", "delivered", "failed", "skipped"]
@@ -86,6 +86,6 @@ class WebhookDetail(WebhookOut):
     deliveries: list[DeliveryOut] = Field(description="the newest deliveries (kept 7 days)")
 
 
-class WebhookPage(BaseModel):
+class WebhookPage(Schema):
     items: list[WebhookOut]
     next_cursor: str | None
