@@ -9,6 +9,8 @@ from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
 from chalicelib.api.schemas.common import PageQuery
 from chalicelib.api.schemas.problems import (
+    KnownErrorList,
+    KnownErrorQuery,
     LinkCreate,
     LinkedList,
     LinkOut,
@@ -82,6 +84,16 @@ def resolve_problem(number: str) -> Response:
     )
 
 
+@problems_bp.route("/v1/known-errors", methods=["GET"], authorizer=bearer)
+@handled
+def search_known_errors() -> Response:
+    request = problems_bp.current_request
+    principal = current_principal(request)
+    params = validate(KnownErrorQuery, query(request))
+    found = problem_service().known_errors(principal, params.q, limit=params.limit)
+    return json_response({"items": [render_ticket(principal, t) for t in found]})
+
+
 _ERRORS = (400, 403, 404, 409, 413, 415, 422)
 _IF_MATCH = {"If-Match": "the ETag of the problem's version you change"}
 
@@ -98,4 +110,8 @@ OPERATIONS = [
               "Resolve a problem; optionally its open incidents, each with a public message",
               {200: ProblemResolved}, body=ProblemResolve, errors=(*_ERRORS, 412, 428),
               headers=_IF_MATCH, tag="problems"),
+    Operation("GET", "/v1/known-errors",
+              "Known errors with a workaround that match a text (agents and up)",
+              {200: KnownErrorList}, query=KnownErrorQuery, errors=(400, 403, 422),
+              tag="problems"),
 ]  # fmt: skip

@@ -59,6 +59,21 @@ def test_given_a_known_error_when_an_agent_searches_then_it_is_found(api: Api):
     assert postings() and all(p["PK"].startswith("T#demo#KETERM#") for p in postings())
 
 
+def test_given_a_known_error_when_an_integrator_searches_the_api_then_agents_find_it(api: Api):
+    number = problem_with_rca(api)
+
+    found = api.call("GET", "/v1/known-errors?q=vpn%20valt%20weg&limit=3", as_=AGENT)
+    assert found.status_code == 200, found.body
+    assert [t["number"] for t in found.json_body["items"]] == [number]
+    assert found.json_body["items"][0]["rca"]["workaround"] == WORKAROUND
+
+    nothing = api.call("GET", "/v1/known-errors?q=printer", as_=AGENT)
+    assert nothing.json_body == {"items": []}
+    assert api.call("GET", "/v1/known-errors?q=vpn", as_=REQUESTER).status_code == 403
+    assert api.call("GET", "/v1/known-errors?q=", as_=AGENT).status_code == 422
+    assert api.call("GET", "/v1/known-errors?q=vpn&limit=21", as_=AGENT).status_code == 422
+
+
 def test_given_a_problem_without_known_error_status_then_it_has_no_postings(api: Api):
     problem_with_rca(api, known_error=False)
     problem_with_rca(api, workaround="")  # known error without a workaround: not searchable

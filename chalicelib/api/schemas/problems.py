@@ -33,6 +33,17 @@ class LinkedList(Schema):
     next_cursor: str | None
 
 
+class KnownErrorQuery(Strict):
+    q: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="what the caller sees, e.g. an incident's subject and description"
+    )
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class KnownErrorList(Schema):
+    items: list[TicketOut] = Field(description="best match first; known errors of open problems")
+
+
 class ProblemResolve(Strict):
     message: Body | None = Field(
         default=None, description="the public message each open incident's requester gets"
