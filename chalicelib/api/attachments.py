@@ -9,6 +9,7 @@ from chalicelib.api.http import json_response, parse_body
 from chalicelib.api.openapi import Operation
 from chalicelib.api.principal import current_principal
 from chalicelib.api.schemas.tickets import (
+    AttachmentConfirmed,
     AttachmentList,
     AttachmentOut,
     AttachmentUploadCreate,
@@ -16,10 +17,13 @@ from chalicelib.api.schemas.tickets import (
     PresignedPost,
 )
 from chalicelib.api.tickets import parse_number
+from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.tickets import Attachment
 from chalicelib.wiring import attachment_service
 
 attachments_bp = Blueprint(__name__)
+
+ANY_BODY = ["*/*"]
 
 
 @attachments_bp.route("/v1/tickets/{number}/attachments", methods=["GET"], authorizer=bearer)
@@ -60,6 +64,29 @@ def download_attachment(number: str, attachment_id: str) -> Response:
     return Response(body="", status_code=302, headers=headers)
 
 
+@attachments_bp.route(
+    "/v1/tickets/{number}/attachments/{attachment_id}/confirm",
+    methods=["POST"],
+    authorizer=bearer,
+    content_types=ANY_BODY,
+)
+@handled
+def confirm_upload(number: str, attachment_id: str) -> Response:
+    """The client says its file is sent: settle it now, not when S3's notification comes."""
+    principal = current_principal(attachments_bp.current_request)
+    outcome = attachment_service().confirm(principal, parse_number(number), attachment_id)
+    if outcome == "missing":
+        raise Conflict(
+            "The file has not reached the bucket: send it with the upload form, then confirm."
+        )
+    if outcome == "refused":
+        raise Invalid(
+            "The file sent does not match the upload it was granted for (its size or content "
+            "type), so it was removed. Ask for a new upload."
+        )
+    return json_response(AttachmentConfirmed(id=attachment_id, outcome=outcome))
+
+
 def render_attachment(attachment: Attachment) -> AttachmentOut:
     return AttachmentOut(
         id=attachment.id,
@@ -80,6 +107,10 @@ OPERATIONS = [
               "The file is listed once S3 has it",
               {201: AttachmentUploadOut}, body=AttachmentUploadCreate,
               errors=(400, 403, 404, 409, 413, 415, 422)),
+    Operation("POST", "/v1/tickets/{number}/attachments/{attachment_id}/confirm",
+              "Say an upload is sent: it is checked and listed now, not when S3's notification "
+              "arrives (409 while the file has not arrived, 422 when it does not match)",
+              {200: AttachmentConfirmed}, errors=(403, 404, 409, 422)),
     Operation("GET", "/v1/tickets/{number}/attachments/{attachment_id}",
               "Download a file: a redirect to a link that works for five minutes",
               {302: None}, errors=(404,)),

@@ -75,6 +75,51 @@ def test_given_a_requester_ticket_when_a_file_is_uploaded_then_it_is_listed_and_
     assert event["data"]["attachment"] == granted["id"]
 
 
+def confirm(api, number, granted, as_=REQUESTER):
+    path = f"/v1/tickets/{number}/attachments/{granted['id']}/confirm"
+    return api.call("POST", path, as_=as_)
+
+
+def test_given_a_sent_upload_when_the_client_confirms_it_then_it_is_listed_at_once(api, uploads):
+    number = api.create_ticket()["number"]
+    granted = ask(api, number).json_body
+
+    early = confirm(api, number, granted)
+    assert early.status_code == 409, early.body  # nothing sent yet: try again after sending
+    send(granted)
+    answer = confirm(api, number, granted)
+
+    assert answer.status_code == 200, answer.body
+    assert answer.json_body == {"id": granted["id"], "outcome": "stored"}
+    assert [i["id"] for i in listed(api, number)] == [granted["id"]]
+    # S3's notification comes after and changes nothing; nor does a second confirm.
+    uploads.drain()
+    assert confirm(api, number, granted).json_body["outcome"] == "duplicate"
+    assert len(added_events(api, number)) == 1
+
+
+def test_given_a_file_that_breaks_its_grant_when_confirmed_then_422_and_it_is_gone(api, uploads):
+    number = api.create_ticket()["number"]
+    granted = ask(api, number).json_body
+    send(granted, content=PNG * 2)  # larger than granted (moto does not enforce the policy)
+
+    answer = confirm(api, number, granted)
+
+    assert answer.status_code == 422, answer.body
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert listed(api, number) == []
+    assert confirm(api, number, granted).status_code == 404  # the grant is used up
+
+
+def test_given_someone_elses_ticket_then_confirming_its_upload_is_404(api, uploads):
+    number = api.create_ticket()["number"]
+    granted = ask(api, number).json_body
+    send(granted)
+
+    assert confirm(api, number, granted, as_=REQUESTER2).status_code == 404
+    assert confirm(api, number, granted, as_=ACME_AGENT).status_code == 404
+
+
 def test_given_an_upload_granted_but_not_arrived_then_nobody_sees_or_downloads_it(api, uploads):
     number = api.create_ticket()["number"]
     granted = ask(api, number).json_body

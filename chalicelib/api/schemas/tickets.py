@@ -259,6 +259,13 @@ class AttachmentUploadOut(Schema):
     expires_at: datetime = Field(description="the form works until then")
 
 
+class AttachmentConfirmed(Schema):
+    id: str
+    outcome: Literal["stored", "duplicate"] = Field(
+        description="stored now, or stored before (by S3's notification or an earlier confirm)"
+    )
+
+
 class MessageList(Schema):
     items: list[MessageOut]
     next_cursor: str | None
