@@ -62,7 +62,7 @@ browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 test: venv browser
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 lint: venv
 	$(BIN)/ruff check .
