@@ -1151,8 +1151,9 @@ def _measure_mail(bench: Bench) -> tuple[Profile, list[int]]:
     notification becomes, and what it sets off (the acknowledgement to the sender). The first
     warm-up mail is the demo requester's, for the portal's ticket page; returns the numbers
     of the tickets filed, in order."""
-    from bench.inbound_mail import LambdaContext, as_received, mail
+    from bench.inbound_mail import as_received, mail
     from chalicelib.workers.inbound_email import handle_inbound_event
+    from local.queues import LambdaContext
 
     progress(f"inbound mail: {WARMUP} warm-up + {MAILS} measured new mails")
     samples, numbers = [], []

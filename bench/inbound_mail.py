@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.recorder import CallRecorder
 from local.mail_intake import ses_notification, sns_envelope
-from local.queues import lambda_event
+from local.queues import LambdaContext, lambda_event
 
 MESSAGES = {"plain": 40, "attachment_1mb": 10}
 
@@ -32,14 +32,6 @@ def mail(index: int, attachment: bool = False, sender: str | None = None) -> byt
         blob = bytes(range(256)) * 4096  # 1 MiB
         message.add_attachment(blob, maintype="application", subtype="pdf", filename="log.pdf")
     return message.as_bytes()
-
-
-class LambdaContext:
-    """What Powertools' idempotency reads of the context Lambda hands a worker: the time
-    left before the invocation times out."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def as_received(ses_id: str, raw: bytes) -> dict[str, Any]:

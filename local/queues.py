@@ -13,7 +13,18 @@ from typing import Any
 
 logger = logging.getLogger("balie.local.queues")
 
-Handler = Callable[[dict[str, Any]], Any]
+Handler = Callable[[dict[str, Any], Any], Any]
+
+# Lambda gives a function this long per invocation (`lambda_timeout` in .chalice/config.json).
+INVOCATION_SECONDS = 30
+
+
+class LambdaContext:
+    """The part of Lambda's context object the workers read: Powertools' idempotency asks
+    for the time left, to lock a record no longer than the invocation can hold it."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return INVOCATION_SECONDS * 1000
 
 
 def lambda_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
@@ -57,7 +68,7 @@ class QueuePoller:
         ).get("Messages", [])
         if not messages:
             return 0
-        result = self.handler(lambda_event(messages, self.queue_arn)) or {}
+        result = self.handler(lambda_event(messages, self.queue_arn), LambdaContext()) or {}
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         for message in done:

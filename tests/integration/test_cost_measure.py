@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bench import cost
-from bench.inbound_mail import LambdaContext, as_received, mail
+from bench.inbound_mail import as_received, mail
 from bench.mototx import SnapshotGuard
 from bench.recorder import SERVICES, CallRecorder
+from local.queues import LambdaContext
 
 
 @pytest.fixture
