@@ -51,6 +51,8 @@ def show(current: Page, token: str) -> Response:
 @page(unsubscribe_bp, public=True)
 def act(current: Page, token: str) -> Response:
     service = unsubscribe_service()
+    # Switching the language on the answer comes back to this link's page, not home.
+    current.return_to = current.path
     one_click = _is_one_click(current)
     # The form (and its CSRF token) is read before anything changes; one-click is exempt.
     action = "leave" if one_click else current.form().get("action", "leave")

@@ -210,6 +210,7 @@ def test_given_the_link_opened_then_nothing_changes_until_the_csrf_form_is_sent(
     done = visitor.post(path, {"action": "leave"})
     assert done.status_code == 200, html(done)
     assert "Je bent afgemeld" in html(done)
+    assert "next=%2Funsubscribe%2F" in html(done)  # the language switch comes back here
     assert opted_out(REQUESTER)
 
     # Undo from the same page.
