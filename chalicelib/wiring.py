@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.metrics_backfill import MetricsBackfill
     from chalicelib.services.notify import Notifications
     from chalicelib.services.recurring import RecurringIncidents
+    from chalicelib.services.unsubscribe import UnsubscribeService
     from chalicelib.services.watchers import WatcherService
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
 
@@ -112,6 +113,7 @@ def gdpr_service() -> GdprService:
         files,
         clock=utc_now,
         watchers=DynamoWatchers(get_settings().table_name),
+        people=DynamoPeople(),
     )
 
 
@@ -375,6 +377,13 @@ def watcher_service() -> "WatcherService":
     )
 
 
+@cache
+def unsubscribe_service() -> "UnsubscribeService":
+    from chalicelib.services.unsubscribe import UnsubscribeService
+
+    return UnsubscribeService(tenants(), DynamoPeople(), watcher_service())
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -406,5 +415,6 @@ def reset() -> None:
         inbound_watch,
         metrics_backfill,
         watcher_service,
+        unsubscribe_service,
     ):
         factory.cache_clear()

@@ -67,9 +67,12 @@ class GdprService:
         files: FileStore,
         clock: Clock,
         watchers: Any = None,
+        people: Any = None,
     ) -> None:
         # The watcher store (services.watchers.WatcherStore): tickets a person is copied on.
         self.watchers = watchers
+        # Profiles (`profile(tenant, email)`): the person's own mail choices, exported too.
+        self.people = people
         self.data = data
         self.accounts = accounts
         self.files = files
@@ -110,7 +113,14 @@ class GdprService:
             "exported_at": now,
             "tickets": exported,
             "watching": sorted(watching),
+            "announcements_opt_out": self._opted_out(principal.tenant, email),
         }
+
+    def _opted_out(self, tenant: str, email: str) -> bool:
+        """Whether they left the announcement mailings (an unsubscribe link). Erasure deletes
+        the profile, and the choice with it."""
+        profile = self.people.profile(tenant, email) if self.people else None
+        return bool(profile and profile.announcements_opt_out)
 
     def _export_ticket(self, ticket: Ticket, email: str) -> dict[str, Any]:
         records = self.data.records(ticket.tenant, ticket.number)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.adapters.mail.mailer import Envelope
-from chalicelib.domain import approvals, survey, threads
+from chalicelib.domain import approvals, survey, threads, unsubscribe
 from chalicelib.domain.tickets import (
     Event,
     MailRef,
@@ -44,6 +44,9 @@ class Notice:
     context: dict[str, Any] = field(default_factory=dict)
     in_reply_to: str | None = None
     bulk: bool = False  # one of many copies of the same mail (an announcement)
+    # Mail the recipient did not ask for (announcements, watcher copies) can be stopped from
+    # this link: List-Unsubscribe headers and a footer. Mail about one's own ticket has none.
+    unsubscribe_url: str | None = None
 
 
 class Mailer(Protocol):
@@ -122,7 +125,7 @@ class Notifications:
         if request["type"] == "ticket.created" and ticket is not None:
             notices += self._approval_request(settings, ticket)
         if ticket is not None:
-            notices += self._to_watchers(request, ticket, notices)
+            notices += self._to_watchers(request, ticket, notices, settings)
         for notice in notices:
             outcomes.append(self._deliver(request["id"], settings, ticket, notice))
         return outcomes
@@ -166,7 +169,11 @@ class Notifications:
         return notices
 
     def _to_watchers(
-        self, request: dict[str, Any], ticket: Ticket, already: list[Notice]
+        self,
+        request: dict[str, Any],
+        ticket: Ticket,
+        already: list[Notice],
+        settings: dict[str, Any],
     ) -> list[Notice]:
         """A copy for each watcher of a public message or a status change — never of an
         internal note. Whoever made the change, the requester and anyone this event already
@@ -188,10 +195,12 @@ class Notifications:
         skip = {n.to.lower() for n in already} | {ticket.requester.email.lower()}
         skip.add(str(data.get("actor", {}).get("id", "")).lower())
         notices = []
+        topic = unsubscribe.watch_topic(ticket.number)
         for watcher in self.watchers.of_ticket(ticket.tenant, ticket.number):
             if watcher.email in skip:
                 continue
             profile = self.people.profile(ticket.tenant, watcher.email)
+            link = self._unsubscribe_url(settings, watcher.email, topic)
             notices.append(
                 Notice(
                     "watcher_update",
@@ -199,7 +208,8 @@ class Notifications:
                     profile.name if profile else watcher.email,
                     profile.locale if profile else None,
                     automatic="auto-generated",
-                    context=context,
+                    context={**context, "unsubscribe_url": link},
+                    unsubscribe_url=link,
                 )
             )
         return notices
@@ -371,21 +381,40 @@ class Notifications:
         mailing = f"announcement-{item.id}"
         outcomes = []
         for person in people:
+            if person.get("announcements_opt_out"):
+                # Skipped here, not by a filter on the Query: `after` stays the last address
+                # read, so the next page starts behind it whoever was left out.
+                outcomes.append("opted_out")
+                continue
             locale = person.get("locale") or settings.get("locale", "en")
+            link = self._unsubscribe_url(settings, person["email"], unsubscribe.ANNOUNCEMENTS)
             notice = Notice(
                 "announcement",
                 person["email"],
                 person.get("name") or person["email"],
                 locale,
                 automatic="auto-generated",
-                context={"announcement": _announcement_text(item, locale, settings)},
+                context={
+                    "announcement": _announcement_text(item, locale, settings),
+                    "unsubscribe_url": link,
+                },
                 bulk=True,
+                unsubscribe_url=link,
             )
             outcomes.append(self._deliver(mailing, settings, None, notice))
         if after is not None and self.enqueue is not None:
             self.enqueue({"type": "announcement.mail", "id": f"{mailing}-after-{after}",
                           "tenant": tenant, "announcement": item.id, "after": after})  # fmt: skip
         return outcomes
+
+    def _unsubscribe_url(self, settings: dict[str, Any], address: str, topic: str) -> str | None:
+        """The link that stops this kind of mail to this address (domain/unsubscribe.py)."""
+        keys = unsubscribe.keys_of(settings)
+        if not keys:
+            logger.warning("no key for unsubscribe links", extra={"tenant": settings.get("tenant")})
+            return None
+        token = unsubscribe.token_for(keys, settings["tenant"], address, topic)
+        return f"{self.portal_url}/unsubscribe/{token}"
 
     # --- sending ------------------------------------------------------------------------
 
@@ -440,6 +469,7 @@ class Notifications:
             references=references,
             automatic=notice.automatic,
             bulk=notice.bulk,
+            unsubscribe_url=notice.unsubscribe_url,
         )
 
     def _context(

@@ -34,6 +34,7 @@ def ensure_user(
         tier=tier,
         locale=locale,
     )
+    current = users.get_profile(tenant_id, address)
     wanted = UserProfile(
         tenant=tenant_id,
         email=address,
@@ -42,9 +43,10 @@ def ensure_user(
         locale=locale,
         tier=tier,
         groups=tuple(sorted(set(groups or []))),
+        # The person's own choice (an unsubscribe link), not the admin's to undo.
+        announcements_opt_out=bool(current and current.announcements_opt_out),
     )
     # Skip an identical write so a rerun is not even a stream record.
-    current = users.get_profile(tenant_id, address)
     if current != wanted:
         users.put_profile(wanted, previous=current)
 

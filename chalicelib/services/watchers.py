@@ -102,6 +102,27 @@ class WatcherService:
         if not self.store.remove(principal.tenant, number, address, event):
             raise NotFound(f"{address} does not watch ticket {number}.")
 
+    def watches(self, tenant: str, number: int, email: str) -> bool:
+        """Whether the address watches the ticket now (an unsubscribe page asks)."""
+        address = email.lower()
+        return any(w.email == address for w in self.store.of_ticket(tenant, number))
+
+    def leave(self, tenant: str, number: int, email: str) -> bool:
+        """The watcher stops watching by the unsubscribe link of a copy they were mailed
+        (services/unsubscribe.py): the signed link stands in for signing in, for this one
+        address and ticket. False when they no longer watch it (a second click)."""
+        address = email.lower()
+        event = Event(
+            id=new_id(),
+            type="watcher.removed",
+            tenant=tenant,
+            ticket=number,
+            actor={"kind": "unsubscribe_link", "id": address, "name": address, "role": "watcher"},
+            occurred_at=self.clock(),
+            data={"watcher": address, "via": "unsubscribe link"},
+        )
+        return self.store.remove(tenant, number, address, event)
+
     def _event(self, principal: Principal, ticket: Ticket, kind: str, email: str) -> Event:
         return Event(
             id=new_id(),

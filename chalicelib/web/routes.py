@@ -15,6 +15,7 @@ from chalicelib.web import (
     problems,
     rules_page,
     survey,
+    unsubscribe,
     uploads,
     watchers,
 )
@@ -36,4 +37,5 @@ def blueprints() -> list[Blueprint]:
         agent_kb.agent_kb_bp,
         watchers.watchers_bp,
         rules_page.rules_page_bp,
+        unsubscribe.unsubscribe_bp,
     ]

@@ -26,6 +26,8 @@ class UserProfile:
     locale: str = "en"
     tier: int | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
+    # Left the tenant's announcement mailings (an unsubscribe link); kept by every rewrite.
+    announcements_opt_out: bool = False
 
     @property
     def is_agent(self) -> bool:
@@ -97,6 +99,8 @@ def _to_item(profile: UserProfile) -> dict[str, Any]:
     }
     if profile.tier is not None:
         item["tier"] = profile.tier
+    if profile.announcements_opt_out:
+        item["announcements_opt_out"] = True
     return item
 
 
@@ -110,6 +114,7 @@ def _from_item(item: dict[str, Any]) -> UserProfile:
         locale=item.get("locale") or "en",
         tier=int(tier) if tier is not None else None,
         groups=tuple(item.get("groups") or ()),
+        announcements_opt_out=bool(item.get("announcements_opt_out")),
     )
 
 
@@ -148,7 +153,8 @@ def bouncing(tenant_id: str, email: str) -> str | None:
 def with_role(
     tenant_id: str, role: Role, *, limit: int = 100, after: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """A tenant's people of one role (email, name, locale), by address; one page of at most
+    """A tenant's people of one role (email, name, locale, announcements_opt_out), by
+    address; one page of at most
     `limit` and the address to continue after (None when there are no more)."""
     params: dict[str, Any] = {
         "TableName": get_settings().table_name,
@@ -157,7 +163,9 @@ def with_role(
         "ExpressionAttributeValues": to_item(
             {":pk": keys.people_pk(tenant_id, role.value), **({":after": after} if after else {})}
         ),
-        "ProjectionExpression": "email, #name, locale",
+        # The opt-out comes along so that a mailing skips those people without a filter: a
+        # FilterExpression would shorten pages and end the paging below before the last one.
+        "ProjectionExpression": "email, #name, locale, announcements_opt_out",
         "ExpressionAttributeNames": {"#name": "name"},
         "Limit": limit,
     }
@@ -165,6 +173,29 @@ def with_role(
     found = [from_item(i) for i in answer.get("Items", [])]
     more = "LastEvaluatedKey" in answer and len(found) == limit
     return found, found[-1]["email"] if more and found else None
+
+
+def set_announcements_opt_out(tenant_id: str, email: str, opted_out: bool) -> bool:
+    """Leave or rejoin the announcement mailings; False when the address has no profile.
+
+    Only this attribute changes (the GSI1 people-by-role keys stay as they are), and only on
+    an existing profile: an UpdateItem would otherwise create a bare item without role or
+    index keys."""
+    db = client("dynamodb")
+    expression = "SET announcements_opt_out = :yes" if opted_out else "REMOVE announcements_opt_out"
+    params: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "Key": to_item(user_key(tenant_id, email.lower())),
+        "UpdateExpression": expression,
+        "ConditionExpression": "attribute_exists(PK)",
+    }
+    if opted_out:
+        params["ExpressionAttributeValues"] = to_item({":yes": True})
+    try:
+        db.update_item(**params)
+    except db.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 class DynamoPeople:
@@ -191,6 +222,9 @@ class DynamoPeople:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of the tenant's requesters: who an announcement is mailed to."""
         return with_role(tenant, Role.REQUESTER, limit=limit, after=after)
+
+    def set_announcements_opt_out(self, tenant: str, email: str, opted_out: bool) -> bool:
+        return set_announcements_opt_out(tenant, email, opted_out)
 
     def admins(self, tenant: str) -> list[str]:
         """Every admin of the tenant (a handful: pages of 100 until the end)."""

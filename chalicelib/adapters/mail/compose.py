@@ -36,6 +36,12 @@ _DOMAIN = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# An http(s) URL of printable ASCII without spaces, angle brackets or commas: nothing that
+# could close the <…> early or add a second URI (or a header) of someone else's.
+_UNSUBSCRIBE_URL = re.compile(r"https?://[\x21-\x2b\x2d-\x3b\x3d\x3f-\x7e]{1,900}")
+# Headers set with set_raw go out exactly as set (they are checked above); every other header
+# is an object that folds itself, so this changes nothing else.
+_AS_SET = SMTP.clone(refold_source="none")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class Outgoing:
     # Mail to many people at once (an announcement): `Precedence: bulk` beside Auto-Submitted,
     # so autoresponders and mail filters treat it as a list mailing, not a conversation.
     bulk: bool = False
+    # The one-click unsubscribe URL of mail nobody asked for (announcements, watcher copies):
+    # List-Unsubscribe (RFC 2369) and, for an https URL, List-Unsubscribe-Post (RFC 8058).
+    list_unsubscribe: str | None = None
     attachments: tuple[tuple[str, str, bytes], ...] = ()  # (filename, content_type, content)
 
 
@@ -102,6 +111,14 @@ def compose(mail: Outgoing) -> bytes:
     msg["X-Loop"] = mail.loop_marker
     if mail.bulk:
         msg["Precedence"] = "bulk"
+    if mail.list_unsubscribe is not None:
+        if not _UNSUBSCRIBE_URL.fullmatch(mail.list_unsubscribe):
+            raise ValueError("list_unsubscribe must be one plain http(s) URL")
+        # Raw, so that it is never RFC 2047-encoded nor folded inside the URL (what the
+        # email package does to a long unstructured value): providers read it verbatim.
+        msg.set_raw("List-Unsubscribe", f"<{mail.list_unsubscribe}>")
+        if mail.list_unsubscribe.startswith("https://"):
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
     msg.set_content(mail.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
@@ -118,7 +135,7 @@ def compose(mail: Outgoing) -> bytes:
         # EmailMessage stamps MIME-Version on parts it creates; it belongs on the message only.
         if part is not msg:
             del part["MIME-Version"]
-    return msg.as_bytes()
+    return msg.as_bytes(policy=_AS_SET)
 
 
 def _one_line(value: str) -> str:

@@ -31,6 +31,8 @@ class Envelope:
     # "auto-replied" / "auto-generated" for mail Balie writes itself; None for an agent's words.
     automatic: str | None = "auto-replied"
     bulk: bool = False  # an announcement to many: Precedence: bulk
+    # Mail the recipient did not ask for (announcements, watcher copies): its unsubscribe URL.
+    unsubscribe_url: str | None = None
 
 
 class SesMailer:
@@ -56,6 +58,7 @@ class SesMailer:
                 references=envelope.references,
                 auto_submitted=envelope.automatic,
                 bulk=envelope.bulk,
+                list_unsubscribe=envelope.unsubscribe_url,
                 loop_marker=LOOP_MARKER,
             )
         )

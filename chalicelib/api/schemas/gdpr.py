@@ -67,3 +67,7 @@ class RequesterExport(Schema):
         default_factory=list,
         description="numbers of other people's tickets this address is copied on (watchers)",
     )
+    announcements_opt_out: bool = Field(
+        default=False,
+        description="true when they left the announcement mailings by an unsubscribe link",
+    )

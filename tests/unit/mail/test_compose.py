@@ -315,3 +315,48 @@ def test_given_a_new_message_id_then_compose_accepts_it():
     message_id = new_message_id("demo.example.com")
 
     assert parse(compose(outgoing(message_id=message_id)))["Message-ID"] == message_id
+
+
+# --- unsubscribe (announcements, watcher copies) -------------------------------------------
+
+UNSUBSCRIBE = "https://help.example.com/unsubscribe/1.eyJ0IjoiZGVtbyJ9.c2lnbmF0dXJl"
+
+
+def test_given_an_unsubscribe_link_then_list_unsubscribe_and_one_click_headers_carry_it():
+    message = parse(compose(outgoing(list_unsubscribe=UNSUBSCRIBE)))
+    # A long URL goes on a folded line of its own, never broken inside.
+    assert message["List-Unsubscribe"].strip() == f"<{UNSUBSCRIBE}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_given_no_unsubscribe_link_then_neither_header_is_there():
+    message = parse(compose(outgoing()))
+    assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+
+
+def test_given_a_plain_http_link_then_no_one_click_promise():
+    # RFC 8058 one-click is for HTTPS URIs only; a local portal still gets the link itself.
+    message = parse(compose(outgoing(list_unsubscribe="http://127.0.0.1:8077/unsubscribe/1.a.b")))
+    assert message["List-Unsubscribe"].strip() == "<http://127.0.0.1:8077/unsubscribe/1.a.b>"
+    assert message["List-Unsubscribe-Post"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://help.example.com/unsubscribe/x\r\nBcc: victim@example.com",
+        "https://help.example.com/unsubscribe/x>, <mailto:a@b",
+        "javascript:alert(1)",
+        "https://help.example.com/un subscribe",
+    ],
+)
+def test_given_a_malformed_unsubscribe_link_then_value_error(url):
+    with pytest.raises(ValueError):
+        compose(outgoing(list_unsubscribe=url))
+
+
+def test_given_a_long_unsubscribe_link_then_it_goes_out_verbatim_on_one_line():
+    url = "https://help.example.com/unsubscribe/1." + "a" * 150 + ".signature"
+    headers = headers_of(compose(outgoing(list_unsubscribe=url)))
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n" in headers
+    assert "=?utf-8?" not in headers.split("List-Unsubscribe:", 1)[1].split("\r\n", 1)[0]

@@ -45,6 +45,7 @@ def full_context(**overrides: Any) -> dict[str, Any]:
         "approve_url": "https://demo.example.com/approvals/tok-approve",
         "reject_url": "https://demo.example.com/approvals/tok-reject",
         "new_status": "pending",
+        "unsubscribe_url": "https://demo.example.com/unsubscribe/1.payload.signature",
     }
     context.update(overrides)
     return context
@@ -372,3 +373,26 @@ def test_given_an_approval_request_then_the_approver_gets_both_links_and_the_for
         assert "https://demo.example.com/approvals/tok-reject" in part
         assert "model: developer" in part
     assert "Printer on 3rd floor jams" in rendered.subject
+
+
+# --- unsubscribe footer (announcements, watcher copies) ----------------------------------
+
+ANNOUNCEMENT = {"title": "VPN maintenance", "body": "Down for a while.", "kind": "maintenance",
+                "starts_at": "23-11-2026 20:00", "ends_at": "23-11-2026 22:00"}  # fmt: skip
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("template", ["announcement", "watcher_update"])
+def test_given_an_unsubscribe_link_then_both_parts_show_it_in_the_footer(template, locale):
+    url = "https://demo.example.com/unsubscribe/1.payload.signature"
+    rendered = render(template, locale, full_context(announcement=ANNOUNCEMENT))
+    assert url in rendered.text
+    assert f'href="{url}"' in rendered.html
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("template", ["announcement", "watcher_update"])
+def test_given_no_unsubscribe_link_then_no_footer_promises_one(template, locale):
+    context = full_context(unsubscribe_url=None, announcement=ANNOUNCEMENT)
+    rendered = render(template, locale, context)
+    assert "/unsubscribe/" not in rendered.text and "/unsubscribe/" not in rendered.html
