@@ -1,13 +1,16 @@
 """Integration fixtures: the stack from infra/ under moto, the app under chalice.test."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from chalice.test import Client
 from moto import mock_aws
+
+if TYPE_CHECKING:
+    from tests.integration.test_web_portal import Browser
 
 PASSWORD = "Balie-test-2026!"
 
@@ -127,3 +130,22 @@ def api(tenants: None) -> Iterator[Api]:
 
     with Client(app) as client:
         yield Api(client)
+
+
+# --- web pages -------------------------------------------------------------------------------
+
+# `sign_in(email)`: a browser of its own (cookie jar, CSRF), signed in on the portal as `email`.
+SignIn = Callable[[str], "Browser"]
+
+
+@pytest.fixture
+def sign_in(api: Api) -> SignIn:
+    # The Browser is the portal tests' (it imports this module, so it is imported late).
+    from tests.integration.test_web_portal import Browser
+
+    def signed_in(email: str) -> Browser:
+        browser = Browser(api.client)
+        browser.sign_in(email)
+        return browser
+
+    return signed_in

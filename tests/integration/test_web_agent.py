@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_web_portal import CSP, Browser, html
 
 REQUESTER = "requester@demo.example.com"
@@ -21,10 +21,8 @@ _VERSION = re.compile(r'name="version" value="(\d+)"')
 
 
 @pytest.fixture
-def agent(client: Client) -> Browser:
-    visitor = Browser(client)
-    visitor.sign_in(AGENT)
-    return visitor
+def agent(sign_in: SignIn) -> Browser:
+    return sign_in(AGENT)
 
 
 @pytest.fixture
@@ -105,10 +103,9 @@ def test_given_an_agent_then_the_supervisor_page_is_refused(agent: Browser):
     assert agent.get("/agent/supervisor").status_code == 403
 
 
-def test_given_another_tenants_ticket_then_the_agent_page_is_404(api: Api, client: Client):
+def test_given_another_tenants_ticket_then_the_agent_page_is_404(api: Api, sign_in: SignIn):
     number = file(api)
-    outsider = Browser(client)
-    outsider.sign_in(ACME_AGENT)
+    outsider = sign_in(ACME_AGENT)
 
     answer = outsider.get(f"/agent/tickets/{number}")
 
@@ -237,7 +234,7 @@ def count_dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_given_notes_and_replies_then_the_agent_sees_both_marked_and_the_requester_only_replies(
-    api: Api, client: Client, agent: Browser
+    api: Api, sign_in: SignIn, agent: Browser
 ):
     number = file(api)
     agent.get(f"/agent/tickets/{number}")
@@ -255,8 +252,7 @@ def test_given_notes_and_replies_then_the_agent_sees_both_marked_and_the_request
     assert note.status_code == 303 and reply.status_code == 303
     assert re.search(r'class="message internal".*?Printer is end of life', page, re.S)
     assert re.search(r'class="message from-helpdesk".*?Which tray\?', page, re.S)
-    requester = Browser(client)
-    requester.sign_in(REQUESTER)
+    requester = sign_in(REQUESTER)
     portal = html(requester.get(f"/tickets/{number}"))
     assert "Which tray?" in portal and "end of life" not in portal
     assert ticket(api, number)["status"] == "open"  # the first public reply opened it
@@ -513,7 +509,7 @@ def test_given_an_incomplete_intake_then_the_fields_say_what_is_wrong(agent: Bro
 # --- the supervisor -------------------------------------------------------------------
 
 
-def test_given_open_tickets_then_the_supervisor_sees_live_counts(api: Api, client: Client):
+def test_given_open_tickets_then_the_supervisor_sees_live_counts(api: Api, sign_in: SignIn):
     file(api, impact="high", urgency="high")
     file(api)
     done = file(api)
@@ -524,8 +520,7 @@ def test_given_open_tickets_then_the_supervisor_sees_live_counts(api: Api, clien
         body={"status": "resolved"},
         headers={"If-Match": '"1"'},
     )
-    supervisor = Browser(client)
-    supervisor.sign_in(SUPERVISOR)
+    supervisor = sign_in(SUPERVISOR)
 
     page = html(supervisor.get("/agent/supervisor?lang=en"))
 

@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_web_portal import CSP, Browser, html
 
 REQUESTER = "requester@demo.example.com"
@@ -21,25 +20,14 @@ XSS_TITLE = '<img src=x onerror="alert(1)">Printer'
 XSS_BODY = "Fine **text**.\n\n<script>alert(2)</script>\n\n[bad](javascript:alert(3))"
 
 
-def browser(client: Client, email: str) -> Browser:
-    visitor = Browser(client)
-    visitor.sign_in(email)
-    return visitor
+@pytest.fixture
+def agent(sign_in: SignIn) -> Browser:
+    return sign_in(AGENT)
 
 
 @pytest.fixture
-def client(api: Api) -> Client:
-    return api.client
-
-
-@pytest.fixture
-def agent(client: Client) -> Browser:
-    return browser(client, AGENT)
-
-
-@pytest.fixture
-def supervisor(client: Client) -> Browser:
-    return browser(client, SUPERVISOR)
+def supervisor(sign_in: SignIn) -> Browser:
+    return sign_in(SUPERVISOR)
 
 
 def write(api: Api, **fields: Any) -> dict[str, Any]:
@@ -91,10 +79,10 @@ def _unescape(text: str) -> str:
 # --- who gets in ----------------------------------------------------------------------------
 
 
-def test_given_a_requester_then_the_workspace_knowledge_base_is_refused(api: Api, client: Client):
+def test_given_a_requester_then_the_workspace_knowledge_base_is_refused(api: Api, sign_in: SignIn):
     draft = write(api)["id"]
     published = write(api, status="published")["id"]
-    requester = browser(client, REQUESTER)
+    requester = sign_in(REQUESTER)
 
     for path in ("/agent/kb", f"/agent/kb/{draft}", f"/agent/kb/{published}",
                  f"/agent/kb/{published}/history", "/agent/kb/new"):  # fmt: skip
@@ -108,9 +96,9 @@ def test_given_a_requester_then_the_workspace_knowledge_base_is_refused(api: Api
     assert article(api, published)["version"] == 1
 
 
-def test_given_another_tenant_then_its_articles_are_not_found(api: Api, client: Client):
+def test_given_another_tenant_then_its_articles_are_not_found(api: Api, sign_in: SignIn):
     draft = write(api)["id"]
-    acme = browser(client, ACME_AGENT)
+    acme = sign_in(ACME_AGENT)
 
     assert acme.get(f"/agent/kb/{draft}").status_code == 404
     assert "VPN valt weg" not in html(acme.get("/agent/kb?status=draft"))

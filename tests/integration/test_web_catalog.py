@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_catalog import ADMIN, LAPTOP, define
 from tests.integration.test_tickets_api import problem
 from tests.integration.test_web_portal import Browser, html
@@ -37,17 +36,6 @@ SHARE = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def client(api: Api) -> Client:
-    return api.client
-
-
-def signed_in(client: Client, who: str) -> Browser:
-    visitor = Browser(client)
-    visitor.sign_in(who)
-    return visitor
-
-
 def nonce(page: Any) -> str:
     found = _NONCE.search(html(page))
     assert found
@@ -60,9 +48,9 @@ def request_form(visitor: Browser, service: str = "new-laptop", **fields: str) -
     return {"nonce": nonce(page), **fields}
 
 
-def file_laptop(client: Client, api: Api, service: dict = APPROVED_LAPTOP) -> int:
+def file_laptop(sign_in: SignIn, api: Api, service: dict = APPROVED_LAPTOP) -> int:
     define(api, service)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     form = request_form(
         requester,
         subject="Laptop voor Fatma",
@@ -81,11 +69,11 @@ def ticket(api: Api, number: int) -> dict[str, Any]:
 
 
 def test_given_a_catalog_of_two_categories_then_home_shows_tiles_by_category_in_dutch_and_english(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, APPROVED_LAPTOP)
     define(api, SHARE)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
 
     dutch = html(requester.get("/?lang=nl"))
     english = html(requester.get("/?lang=en"))
@@ -104,8 +92,8 @@ def test_given_a_catalog_of_two_categories_then_home_shows_tiles_by_category_in_
     assert "Vraagt goedkeuring" in dutch and "Needs approval" in english
 
 
-def test_given_an_empty_catalog_then_home_shows_no_catalog_section(api: Api, client: Client):
-    requester = signed_in(client, REQUESTER)
+def test_given_an_empty_catalog_then_home_shows_no_catalog_section(api: Api, sign_in: SignIn):
+    requester = sign_in(REQUESTER)
     page = html(requester.get("/"))
     assert "catalog-heading" not in page
 
@@ -114,10 +102,10 @@ def test_given_an_empty_catalog_then_home_shows_no_catalog_section(api: Api, cli
 
 
 def test_given_the_form_then_each_field_is_rendered_by_its_kind_with_labels_and_required_marks(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, APPROVED_LAPTOP)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     page = html(requester.get("/services/new-laptop/request?lang=en"))
 
     assert '<select id="field-model" name="field-model" required' in page
@@ -136,10 +124,10 @@ def test_given_the_form_then_each_field_is_rendered_by_its_kind_with_labels_and_
 
 
 def test_given_wrong_values_when_filing_then_each_error_is_at_its_field_and_values_are_kept(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, APPROVED_LAPTOP)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     form = request_form(
         requester,
         subject="",
@@ -173,10 +161,10 @@ def test_given_wrong_values_when_filing_then_each_error_is_at_its_field_and_valu
 
 
 def test_given_only_a_field_is_wrong_then_the_service_refuses_it_and_nothing_is_filed(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, APPROVED_LAPTOP)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     form = request_form(
         requester,
         subject="Laptop",
@@ -192,10 +180,10 @@ def test_given_only_a_field_is_wrong_then_the_service_refuses_it_and_nothing_is_
 
 
 def test_given_a_valid_form_then_a_service_request_is_filed_with_its_fields_and_shown(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, SHARE)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     form = request_form(
         requester,
         "shared-drive",
@@ -223,11 +211,11 @@ def test_given_a_valid_form_then_a_service_request_is_filed_with_its_fields_and_
 
 
 def test_given_a_service_that_needs_approval_then_the_portal_says_who_must_approve(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
+    number = file_laptop(sign_in, api)
     assert ticket(api, number)["status"] == "on_hold"
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     assert "Waiting for approval by agent@demo.example.com." in html(
         requester.get(f"/tickets/{number}?lang=en")
     )
@@ -237,19 +225,19 @@ def test_given_a_service_that_needs_approval_then_the_portal_says_who_must_appro
 
 
 @pytest.mark.parametrize("path", ["/services/no-such/request", "/services/NOT%20A%20SLUG/request"])
-def test_given_an_unknown_or_retired_service_then_404(api: Api, client: Client, path: str):
+def test_given_an_unknown_or_retired_service_then_404(api: Api, sign_in: SignIn, path: str):
     define(api, SHARE)
     api.call("DELETE", "/v1/services/shared-drive", as_=ADMIN, headers={"If-Match": '"1"'})
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     assert requester.get(path).status_code == 404
     assert requester.get("/services/shared-drive/request").status_code == 404
 
 
 def test_given_a_post_without_the_csrf_token_then_403_and_nothing_is_filed(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
     define(api, SHARE)
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     form = request_form(
         requester, "shared-drive", subject="x", **{"field-folder": "f", "field-access": "read"}
     )
@@ -262,10 +250,10 @@ def test_given_a_post_without_the_csrf_token_then_403_and_nothing_is_filed(
 
 
 def test_given_the_approver_in_the_workspace_when_approving_then_work_starts(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
-    approver = signed_in(client, AGENT)
+    number = file_laptop(sign_in, api)
+    approver = sign_in(AGENT)
     page = html(approver.get(f"/agent/tickets/{number}?lang=en"))
     assert "Waiting for a decision" in page
     assert 'name="decision" value="approve"' in page and 'name="decision" value="reject"' in page
@@ -287,10 +275,10 @@ def test_given_the_approver_in_the_workspace_when_approving_then_work_starts(
 
 
 def test_given_a_supervisor_when_rejecting_without_a_comment_then_the_field_asks_for_one(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
-    supervisor = signed_in(client, SUPERVISOR)
+    number = file_laptop(sign_in, api)
+    supervisor = sign_in(SUPERVISOR)
     supervisor.get(f"/agent/tickets/{number}")
 
     refused = supervisor.post(
@@ -306,16 +294,16 @@ def test_given_a_supervisor_when_rejecting_without_a_comment_then_the_field_asks
     assert done.status_code == 303
     rejected = ticket(api, number)
     assert rejected["status"] == "resolved" and rejected["approval"]["state"] == "rejected"
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     page = html(requester.get(f"/tickets/{number}?lang=en"))
     assert "Not approved by supervisor@demo.example.com." in page and "Geen budget" in page
 
 
 def test_given_another_agent_then_no_decision_is_offered_and_a_forged_one_is_refused(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
-    other = signed_in(client, AGENT2)
+    number = file_laptop(sign_in, api)
+    other = sign_in(AGENT2)
     page = html(other.get(f"/agent/tickets/{number}"))
     assert 'name="decision"' not in page
     assert "agent@demo.example.com" in page  # the approval's state is shown to every agent
@@ -325,7 +313,7 @@ def test_given_another_agent_then_no_decision_is_offered_and_a_forged_one_is_ref
     assert forged.status_code == 403
     assert ticket(api, number)["approval"]["state"] == "pending"
     # A requester cannot decide either (even their own request).
-    requester = signed_in(client, REQUESTER)
+    requester = sign_in(REQUESTER)
     requester.get("/")
     assert (
         requester.post(f"/agent/tickets/{number}/approval", {"decision": "approve"}).status_code
@@ -347,9 +335,9 @@ def test_given_another_agent_then_no_decision_is_offered_and_a_forged_one_is_ref
     ],
 )
 def test_given_a_pending_approval_when_patching_work_then_409_says_why(
-    api: Api, client: Client, change: dict, fields: list[str]
+    api: Api, sign_in: SignIn, change: dict, fields: list[str]
 ):
-    number = file_laptop(client, api)
+    number = file_laptop(sign_in, api)
     version = ticket(api, number)["version"]
     answer = api.call(
         "PATCH",
@@ -366,9 +354,9 @@ def test_given_a_pending_approval_when_patching_work_then_409_says_why(
 
 
 def test_given_a_pending_approval_then_routing_still_changes_and_after_approval_work_does(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
+    number = file_laptop(sign_in, api)
     version = ticket(api, number)["version"]
     routed = api.call(
         "PATCH",
@@ -391,10 +379,10 @@ def test_given_a_pending_approval_then_routing_still_changes_and_after_approval_
 
 
 def test_given_a_pending_approval_when_an_agent_changes_the_status_on_the_page_then_409_explains(
-    api: Api, client: Client
+    api: Api, sign_in: SignIn
 ):
-    number = file_laptop(client, api)
-    agent = signed_in(client, AGENT2)
+    number = file_laptop(sign_in, api)
+    agent = sign_in(AGENT2)
     page = html(agent.get(f"/agent/tickets/{number}"))
     version = _VERSION.search(page[page.index("/change") :]).group(1)
     form = {

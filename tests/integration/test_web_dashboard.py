@@ -11,9 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from chalice.test import Client
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_reports import Stream, report
 from tests.integration.test_web_portal import CSP, Browser, html
 
@@ -28,10 +27,8 @@ _CARD = re.compile(
 
 
 @pytest.fixture
-def supervisor(api: Api) -> Browser:
-    visitor = Browser(api.client)
-    visitor.sign_in(SUPERVISOR)
-    return visitor
+def supervisor(sign_in: SignIn) -> Browser:
+    return sign_in(SUPERVISOR)
 
 
 @pytest.fixture
@@ -143,9 +140,8 @@ def test_given_a_bad_range_then_the_page_says_so_without_failing(supervisor: Bro
 
 
 @pytest.mark.parametrize("path", ["/agent/reports", "/agent/reports/csv", "/agent/reports?to=x"])
-def test_given_an_agent_then_the_dashboard_is_refused(client: Client, path: str):
-    agent = Browser(client)
-    agent.sign_in(AGENT)
+def test_given_an_agent_then_the_dashboard_is_refused(sign_in: SignIn, path: str):
+    agent = sign_in(AGENT)
 
     answer = agent.get(path)
 
@@ -169,11 +165,6 @@ def test_given_the_dashboard_then_its_scripts_are_served_as_static_files(supervi
     for path in scripts:
         assert supervisor.get(path).status_code == 200
     assert "<script>" not in page
-
-
-@pytest.fixture
-def client(api: Api) -> Client:
-    return api.client
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.workers import daily
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_recurring import VPN, file_all
 from tests.integration.test_web_portal import Browser, html
 
@@ -20,10 +20,8 @@ _VERSION = re.compile(r'action="/agent/tickets/\d+/rca".*?name="version" value="
 
 
 @pytest.fixture
-def agent(api: Api) -> Browser:
-    browser = Browser(api.client)
-    browser.sign_in(AGENT)
-    return browser
+def agent(sign_in: SignIn) -> Browser:
+    return sign_in(AGENT)
 
 
 def detect() -> None:
@@ -52,12 +50,12 @@ def test_given_recurring_incidents_then_the_problems_page_suggests_them_with_the
     assert 'href="/agent/problems"' in html(agent.get("/agent"))  # the workspace links it
 
 
-def test_given_a_requester_or_another_tenant_then_the_suggestions_stay_hidden(api: Api):
+def test_given_a_requester_or_another_tenant_then_the_suggestions_stay_hidden(
+    api: Api, sign_in: SignIn
+):
     file_all(api, VPN)
     detect()
-    requester, other = Browser(api.client), Browser(api.client)
-    requester.sign_in(REQUESTER)
-    other.sign_in(ACME_AGENT)
+    requester, other = sign_in(REQUESTER), sign_in(ACME_AGENT)
 
     assert requester.get("/agent/problems").status_code == 403
     page = html(other.get("/agent/problems"))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, SignIn
 from tests.integration.test_web_portal import Browser, html
 
 SUPERVISOR = "supervisor@demo.example.com"
@@ -15,10 +15,8 @@ AGENT = "agent@demo.example.com"
 
 
 @pytest.fixture
-def supervisor(api: Api) -> Browser:
-    visitor = Browser(api.client)
-    visitor.sign_in(SUPERVISOR)
-    return visitor
+def supervisor(sign_in: SignIn) -> Browser:
+    return sign_in(SUPERVISOR)
 
 
 def rules(api: Api) -> list[dict[str, Any]]:
@@ -116,9 +114,8 @@ def test_given_rules_then_they_move_switch_and_delete_after_confirmation(api, su
     assert [r["name"] for r in rules(api)] == ["First"]
 
 
-def test_given_an_agent_then_the_rules_pages_are_forbidden_and_not_linked(api):
-    agent = Browser(api.client)
-    agent.sign_in(AGENT)
+def test_given_an_agent_then_the_rules_pages_are_forbidden_and_not_linked(sign_in: SignIn):
+    agent = sign_in(AGENT)
     assert "/agent/rules" not in html(agent.get("/agent"))
     assert agent.get("/agent/rules").status_code == 403
     assert agent.get("/agent/rules/new").status_code == 403

@@ -9,6 +9,7 @@ import requests
 
 from chalicelib.workers.uploads import handle_upload_event
 from local.queues import QueuePoller
+from tests.integration.conftest import SignIn
 from tests.integration.test_web_portal import (
     CSP,
     OTHER_REQUESTER,
@@ -23,10 +24,8 @@ SCRIPT = re.compile(r'src="/static/uploads\.[0-9a-f]{8}\.js"')
 
 
 @pytest.fixture
-def signed_in(api) -> Browser:
-    browser = Browser(api.client)
-    browser.sign_in(REQUESTER)
-    return browser
+def signed_in(sign_in: SignIn) -> Browser:
+    return sign_in(REQUESTER)
 
 
 def on_ticket_page(browser: Browser, number: int) -> str:
@@ -134,13 +133,12 @@ def test_given_an_upload_without_the_forms_token_then_403_and_nothing_is_granted
     assert answer.status_code == 403
 
 
-def test_given_another_requesters_file_link_then_not_found(signed_in: Browser, api):
+def test_given_another_requesters_file_link_then_not_found(signed_in: Browser, sign_in: SignIn):
     number = signed_in.file()
     token = on_ticket_page(signed_in, number)
     attachment = send(granted(signed_in, number, token))
     assert confirm(signed_in, number, attachment, token).status_code == 200
-    other = Browser(api.client)
-    other.sign_in(OTHER_REQUESTER)
+    other = sign_in(OTHER_REQUESTER)
 
     assert other.get(f"/tickets/{number}/files/{attachment}").status_code == 404
     other.get("/")
@@ -157,14 +155,13 @@ def test_given_the_new_ticket_page_then_the_file_field_waits_for_the_script(
 
 
 def test_given_a_stored_file_then_the_agent_ticket_page_lists_it_and_offers_uploads(
-    signed_in: Browser, api
+    signed_in: Browser, sign_in: SignIn
 ):
     number = signed_in.file()
     token = on_ticket_page(signed_in, number)
     attachment = send(granted(signed_in, number, token))
     assert confirm(signed_in, number, attachment, token).status_code == 200
-    agent = Browser(api.client)
-    agent.sign_in("agent@demo.example.com")
+    agent = sign_in("agent@demo.example.com")
 
     answer = agent.get(f"/agent/tickets/{number}")
 

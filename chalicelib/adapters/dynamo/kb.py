@@ -6,16 +6,17 @@ change of an article rewrites its postings and the tenant's term
 statistics in the article's own transaction.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo import postings as index_postings
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.paging import query_page
 from chalicelib.adapters.dynamo.tickets import iso
+from chalicelib.adapters.dynamo.transactions import if_version, transact_versioned
 from chalicelib.domain import search
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.kb import (
@@ -30,12 +31,9 @@ from chalicelib.domain.search import Posting
 from chalicelib.services.ports import Page, VersionConflict
 from chalicelib.settings import get_settings
 
-_CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 _MAX_TRANSACTION = 100
 # Term statistics are attributes of one item, named by this prefix and the term.
 _DF_PREFIX = "df:"
-# boto3 clients are thread-safe; this many term Queries of one search run at once.
-_PARALLEL_QUERIES = 8
 # A vote re-reads and retries this often when the same voter votes concurrently.
 _VOTE_ATTEMPTS = 3
 
@@ -168,25 +166,9 @@ class DynamoKnowledgeBase:
     def postings(self, tenant: str, terms: list[str], limit: int) -> list[Posting]:
         """The `limit` highest-impact postings of each term: one Query per term's partition,
         sent side by side (a search waits for the slowest Query, not for their sum)."""
-        if not terms:
-            return []
-        db = self._db
-
-        def head(term: str) -> list[dict[str, Any]]:
-            answer = db.query(
-                TableName=self.table,
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues=to_item({":pk": keys.kb_term_pk(tenant, term)}),
-                Limit=limit,
-            )
-            return answer.get("Items", [])
-
-        if len(terms) == 1:
-            found = [head(terms[0])]
-        else:
-            with ThreadPoolExecutor(max_workers=min(len(terms), _PARALLEL_QUERIES)) as pool:
-                found = list(pool.map(head, terms))
-        return [posting_from_item(from_item(i)) for items in found for i in items]
+        partitions = [keys.kb_term_pk(tenant, term) for term in terms]
+        rows = index_postings.heads(self._db, self.table, partitions, limit)
+        return [posting_from_item(row) for row in rows]
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -208,9 +190,7 @@ class DynamoKnowledgeBase:
         if before is None:
             article_put["ConditionExpression"] = "attribute_not_exists(PK)"
         else:
-            article_put["ConditionExpression"] = "#v = :expected"
-            article_put["ExpressionAttributeNames"] = {"#v": "version"}
-            article_put["ExpressionAttributeValues"] = to_item({":expected": before.version})
+            article_put.update(if_version(before.version))
         items: list[dict[str, Any]] = [
             {"Put": article_put},
             {
@@ -233,9 +213,7 @@ class DynamoKnowledgeBase:
                 "Delete": {
                     "TableName": self.table,
                     "Key": to_item(keys.kb_article_key(tenant, article.id)),
-                    "ConditionExpression": "#v = :expected",
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": to_item({":expected": article.version}),
+                    **if_version(article.version),
                 }
             },
             {
@@ -422,56 +400,22 @@ class DynamoKnowledgeBase:
         new: search.Document | None,
     ) -> list[dict[str, Any]]:
         """Postings to put and delete, and the statistics update, for old → new index."""
-        old_terms = set(old.frequencies) if old else set()
-        new_terms = set(new.frequencies) if new else set()
-        put: dict[str, Any] = {}
+        new_postings: list[dict[str, Any]] = []
+        old_keys: list[dict[str, str]] = []
         if new and after is not None:
             for term, frequency in new.frequencies.items():
-                item = posting_item(after, term, frequency, new.length)
-                put[item["PK"] + item["SK"]] = item
-        items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table, "Item": to_item(item)}} for item in put.values()
-        ]
+                new_postings.append(posting_item(after, term, frequency, new.length))
         if old:
             for term, frequency in sorted(old.frequencies.items()):
                 rank = search.impact_rank(frequency, old.length)
-                key = keys.kb_posting_key(tenant, article_id, term, rank)
-                # A posting whose place did not change is overwritten by its Put above.
-                if key["PK"] + key["SK"] not in put:
-                    items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
-        deltas = {t: 1 for t in new_terms - old_terms} | {t: -1 for t in old_terms - new_terms}
-        documents = (1 if new else 0) - (1 if old else 0)
-        length = (new.length if new else 0) - (old.length if old else 0)
-        if deltas or documents or length:
-            names = {"#d": "documents", "#l": "total_length"}
-            values: dict[str, Any] = {":d": documents, ":l": length}
-            adds = ["#d :d", "#l :l"]
-            for n, (term, delta) in enumerate(sorted(deltas.items())):
-                names[f"#t{n}"] = f"{_DF_PREFIX}{term}"
-                values[f":t{n}"] = delta
-                adds.append(f"#t{n} :t{n}")
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item(keys.kb_stats_key(tenant)),
-                        "UpdateExpression": "ADD " + ", ".join(adds),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": to_item(values),
-                    }
-                }
-            )
-        return items
+                old_keys.append(keys.kb_posting_key(tenant, article_id, term, rank))
+        stats_key = keys.kb_stats_key(tenant)
+        return index_postings.moves(self.table, new_postings, old_keys) + (
+            index_postings.statistics_update(self.table, stats_key, old, new, _DF_PREFIX)
+        )
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
-        db = self._db
-        try:
-            db.transact_write_items(TransactItems=items)
-        except db.exceptions.TransactionCanceledException as exc:
-            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if set(codes) <= _CONFLICTS:
-                raise VersionConflict() from exc
-            raise
+        transact_versioned(self._db, items)
 
 
 def _index_partition(table: str, index: str, partition: str) -> dict[str, Any]:

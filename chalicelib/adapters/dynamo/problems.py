@@ -7,11 +7,11 @@ without an index. Both are written in the same transaction (here, and in a PATCH
 `problem` leaves the old link item behind, which readers skip (the incident decides).
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
+from chalicelib.adapters.dynamo import postings as index_postings
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.paging import query_page
 from chalicelib.adapters.dynamo.tickets import (
@@ -19,15 +19,14 @@ from chalicelib.adapters.dynamo.tickets import (
     event_item,
     problem_link_item,
     ticket_from_item,
-    ticket_item,
+    ticket_put,
 )
+from chalicelib.adapters.dynamo.transactions import transact_versioned
 from chalicelib.domain import search
 from chalicelib.domain.tickets import Event, ProblemLink, Ticket
-from chalicelib.services.ports import Page, VersionConflict
+from chalicelib.services.ports import Page
 
 _BATCH_GET = 100  # keys in one BatchGetItem
-_CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
-_PARALLEL_QUERIES = 8  # term Queries of one known-error search sent at once
 
 
 class DynamoProblems:
@@ -66,15 +65,7 @@ class DynamoProblems:
         ]
         for incident, expected, event in changes:
             items += [
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(ticket_item(incident)),
-                        "ConditionExpression": "#v = :expected",
-                        "ExpressionAttributeNames": {"#v": "version"},
-                        "ExpressionAttributeValues": to_item({":expected": expected}),
-                    }
-                },
+                ticket_put(self.table, incident, expected),
                 {"Put": {"TableName": self.table, "Item": to_item(event_item(event))}},
                 {
                     "Put": {
@@ -92,14 +83,7 @@ class DynamoProblems:
                     }
                 },
             ]
-        db = client("dynamodb")
-        try:
-            db.transact_write_items(TransactItems=items)
-        except db.exceptions.TransactionCanceledException as exc:
-            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if set(codes) <= _CONFLICTS:
-                raise VersionConflict() from exc
-            raise
+        transact_versioned(client("dynamodb"), items)
 
     def linked(self, tenant: str, problem: int, limit: int, cursor: str | None) -> Page[int]:
         """Numbers of the incidents linked to `problem`, in number order, a page at a time."""
@@ -144,31 +128,20 @@ class DynamoProblems:
         `old` to `new` terms and the statistics adjusted: one transaction (≤ 100 items)."""
         tenant, number = ticket.tenant, ticket.number
         items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item(ticket_item(ticket)),
-                    "ConditionExpression": "#v = :expected",
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": to_item({":expected": expected}),
-                }
-            },
+            ticket_put(self.table, ticket, expected),
             {"Put": {"TableName": self.table, "Item": to_item(event_item(event))}},
         ]
-        new_terms = new.frequencies if new else {}
-        for term, frequency in sorted(new_terms.items()):
-            posting = {
-                **keys.known_error_posting_key(tenant, term, number),
-                "kind": "known_error_posting",
-                "term": term,
-                "problem": number,
-                "tf": frequency,
-                "dl": new.length if new else 0,
-            }
-            items.append({"Put": {"TableName": self.table, "Item": to_item(posting)}})
-        for term in sorted(set(old.frequencies if old else {}) - set(new_terms)):
-            key = keys.known_error_posting_key(tenant, term, number)
-            items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+        new_postings: list[dict[str, Any]] = []
+        old_keys: list[dict[str, str]] = []
+        if new:
+            for term, frequency in sorted(new.frequencies.items()):
+                new_postings.append(
+                    known_error_posting_item(tenant, number, term, frequency, new.length)
+                )
+        if old:
+            for term in sorted(old.frequencies):
+                old_keys.append(keys.known_error_posting_key(tenant, term, number))
+        items += index_postings.moves(self.table, new_postings, old_keys)
         if new:
             marker = {
                 **keys.known_error_key(tenant, number),
@@ -180,27 +153,9 @@ class DynamoProblems:
         elif old:
             key = keys.known_error_key(tenant, number)
             items.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
-        documents = (1 if new else 0) - (1 if old else 0)
-        length = (new.length if new else 0) - (old.length if old else 0)
-        if documents or length:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item(keys.known_error_stats_key(tenant)),
-                        "UpdateExpression": "ADD documents :d, total_length :l",
-                        "ExpressionAttributeValues": to_item({":d": documents, ":l": length}),
-                    }
-                }
-            )
-        db = client("dynamodb")
-        try:
-            db.transact_write_items(TransactItems=items)
-        except db.exceptions.TransactionCanceledException as exc:
-            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if set(codes) <= _CONFLICTS:
-                raise VersionConflict() from exc
-            raise
+        stats_key = keys.known_error_stats_key(tenant)
+        items += index_postings.statistics_update(self.table, stats_key, old, new)
+        transact_versioned(client("dynamodb"), items)
 
     def known_error_stats(self, tenant: str) -> tuple[int, int]:
         """(known errors indexed, their total length)."""
@@ -216,21 +171,8 @@ class DynamoProblems:
         self, tenant: str, terms: list[str], limit: int
     ) -> list[search.Posting]:
         """Up to `limit` postings of each term, one Query per term, side by side."""
-        if not terms:
-            return []
-        db = client("dynamodb")
-
-        def read(term: str) -> list[dict[str, Any]]:
-            answer = db.query(
-                TableName=self.table,
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues=to_item({":pk": keys.known_error_term_pk(tenant, term)}),
-                Limit=limit,
-            )
-            return [from_item(i) for i in answer.get("Items", [])]
-
-        with ThreadPoolExecutor(max_workers=min(len(terms), _PARALLEL_QUERIES)) as pool:
-            found = list(pool.map(read, terms))
+        partitions = [keys.known_error_term_pk(tenant, term) for term in terms]
+        rows = index_postings.heads(client("dynamodb"), self.table, partitions, limit)
         return [
             search.Posting(
                 term=row["term"],
@@ -241,6 +183,18 @@ class DynamoProblems:
                 language="",
                 category=None,
             )
-            for rows in found
             for row in rows
         ]
+
+
+def known_error_posting_item(
+    tenant: str, problem: int, term: str, frequency: int, length: int
+) -> dict[str, Any]:
+    return {
+        **keys.known_error_posting_key(tenant, term, problem),
+        "kind": "known_error_posting",
+        "term": term,
+        "problem": problem,
+        "tf": frequency,
+        "dl": length,
+    }

@@ -9,6 +9,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.adapters.dynamo.paging import query_page
+from chalicelib.adapters.dynamo.transactions import if_version, transact
 from chalicelib.domain.sla import CalendarKind, Clock, ClockName, Scope, TicketSla
 from chalicelib.domain.tickets import (
     Attachment,
@@ -51,8 +52,6 @@ from chalicelib.settings import get_settings
 _MAX_TRANSACTION = 100  # items in one TransactWriteItems
 _BATCH_WRITE = 25  # requests in one BatchWriteItem
 _BATCH_RETRIES = 5  # rounds for what BatchWriteItem left unprocessed (throttled)
-
-_CONFLICTS = {"None", "ConditionalCheckFailed", "TransactionConflict"}
 
 
 def iso(moment: datetime) -> str:
@@ -168,17 +167,7 @@ class DynamoTickets:
         records: list[Record],
     ) -> None:
         """Write a new version of the ticket with what it recorded, if nobody changed it since."""
-        items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item(ticket_item(ticket)),
-                    "ConditionExpression": "#v = :expected",
-                    "ExpressionAttributeNames": {"#v": "version"},
-                    "ExpressionAttributeValues": to_item({":expected": expected_version}),
-                }
-            }
-        ]
+        items = [ticket_put(self.table, ticket, expected_version)]
         items += [_put(self.table, r) for r in records]
         reasons = self._transact(items)
         if reasons is None:
@@ -187,20 +176,8 @@ class DynamoTickets:
         raise VersionConflict()
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
-        """Run a transaction; None when it committed, else the per-item cancellation codes.
-
-        Only a failed condition or a clash with a concurrent transaction is a conflict the
-        caller may resolve by reading again; any other reason is a fault and raises as one.
-        """
-        db = self._db
-        try:
-            db.transact_write_items(TransactItems=items)
-        except db.exceptions.TransactionCanceledException as exc:
-            codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if set(codes) <= _CONFLICTS:
-                return codes
-            raise
-        return None
+        """None when it committed, else the per-item cancellation codes of a conflict."""
+        return transact(self._db, items)
 
     # --- lists ------------------------------------------------------------------------
 
@@ -757,6 +734,17 @@ def problem_link_item(link: ProblemLink) -> dict[str, Any]:
         "tenant": link.tenant,
         "incident": link.incident,
         "linked_at": iso(link.linked_at),
+    }
+
+
+def ticket_put(table: str, ticket: Ticket, expected_version: int) -> dict[str, Any]:
+    """A new version of the ticket, written only if nobody changed it since `expected_version`."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(ticket_item(ticket)),
+            **if_version(expected_version),
+        }
     }
 
 
