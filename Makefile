@@ -88,6 +88,7 @@ BUILD := build
 package: venv
 	rm -rf $(BUILD) && AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) \
 		--merge-template infra/template.yaml $(BUILD)
+	$(BIN)/python -m infra.bytecode $(BUILD)/deployment.zip $(BUILD)/sam.yaml
 	$(BIN)/cfn-lint $(BUILD)/sam.yaml
 	@ls -l $(BUILD)/deployment.zip
 

@@ -136,5 +136,75 @@ def measure(runs: int) -> dict[str, object]:
     }
 
 
+# --- from the deployment package -----------------------------------------------------------
+
+PACKAGE = ROOT / "build" / "deployment.zip"
+_TIMED = (
+    "import time\n"
+    "started = time.perf_counter()\n"
+    "import app\n"
+    "print((time.perf_counter() - started) * 1000)\n"
+)
+
+
+def _package_import_ms(task_root: Path) -> float:
+    """`import app` from an unpacked package, as Lambda runs it: the package first on the
+    path, a read-only directory (nothing compiled is kept). boto3 comes from this
+    interpreter, as it comes with the Lambda runtime."""
+    env = {
+        **lambda_environment(),
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "PYTHONPATH": str(task_root),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter with a fixed argument list
+        [sys.executable, "-c", _TIMED],
+        cwd=task_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"`import app` from the package failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def measure_package(runs: int, package: Path = PACKAGE) -> dict[str, object]:
+    """The cold start `make package` ships: `import app` from its zip unpacked, with the
+    bytecode infra/bytecode.py adds and with the sources alone (what chalice package
+    writes), alternating, one warm-up each."""
+    import tempfile
+    import zipfile
+
+    if not package.exists():
+        return {"skipped": f"no {package.relative_to(ROOT)}: run `make package` first"}
+    with tempfile.TemporaryDirectory() as scratch:
+        built, sources = Path(scratch, "with_bytecode"), Path(scratch, "sources_only")
+        with zipfile.ZipFile(package) as zipped:
+            names = zipped.namelist()
+            zipped.extractall(built)
+            zipped.extractall(sources, [n for n in names if "__pycache__/" not in n])
+        for tree in (built, sources):
+            for path in tree.rglob("*"):
+                path.chmod(path.stat().st_mode & 0o555)
+        timings: dict[str, list[float]] = {"with_bytecode": [], "sources_only": []}
+        for i in range(runs + 1):
+            for name, tree in (("with_bytecode", built), ("sources_only", sources)):
+                ms = _package_import_ms(tree)
+                if i:
+                    timings[name].append(round(ms, 1))
+        for tree in (built, sources):  # writable again, so that the directory can go
+            for path in tree.rglob("*"):
+                path.chmod(path.stat().st_mode | 0o200)
+    return {
+        "zip_bytes": package.stat().st_size,
+        "bytecode_files": sum(n.endswith(".pyc") for n in names),
+        "import_app_ms": {k: statistics.median(v) for k, v in timings.items()},
+        "import_app_ms_runs": timings,
+    }
+
+
 if __name__ == "__main__":
     json.dump(measure(int(os.environ.get("RUNS", "5"))), sys.stdout, indent=2)

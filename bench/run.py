@@ -41,8 +41,8 @@ _ACTIVE = ("new", "open", "pending", "on_hold")
 # The list operations whose reads must not depend on the tenant's size.
 LIST_OPERATIONS = ("list_page", "list_page_filtered", "list_page_filter_expression")
 # What `--only` can pick; without it every section runs.
-SECTIONS = ("imports", "tickets", "calendar", "sla", "mail", "pages", "rules", "reports", "kb",
-            "recurring")  # fmt: skip
+SECTIONS = ("imports", "package", "tickets", "calendar", "sla", "mail", "pages", "rules",
+            "reports", "kb", "recurring")  # fmt: skip
 
 _started = time.perf_counter()
 
@@ -560,6 +560,12 @@ def _notes(count: int, faithful_moto: bool, sections: set[str]) -> list[str]:
             "discarded warm-up), cumulative time of the `app` line, Lambda-like environment "
             "(no AWS_ENDPOINT_URL, no moto), .pyc files cached."
         )
+    if "package" in sections:
+        notes.append(
+            "package: `import app` from build/deployment.zip unpacked read-only with "
+            "PYTHONDONTWRITEBYTECODE, as on Lambda; with the bytecode `make package` adds "
+            "(infra/bytecode.py) and with the sources alone, alternating; medians."
+        )
     if "tickets" in sections:
         notes += _ticket_notes(count)
     if "sla" in sections:
@@ -708,6 +714,9 @@ def main(argv: list[str] | None = None) -> int:
             cold = imports.measure(args.import_runs)
             progress(f"import app: {cold['import_app_ms']} ms median")
             document.update(cold)
+        if "package" in sections:
+            progress(f"import app from build/deployment.zip: {args.import_runs} runs each way")
+            document["package"] = imports.measure_package(args.import_runs)
         _environment(_moto_jwks(Path(scratch)))
         if "tickets" in sections:
             results = {

@@ -1,5 +1,6 @@
-"""The deployable template: `chalice package` with infra/template.yaml merged in, as `make
-package` builds it. Packaged once per test session (on one xdist worker: group "package")."""
+"""The deployable template and zip: `chalice package` with infra/template.yaml merged in and
+the bytecode added, as `make package` builds them. Packaged once per test session (on one
+xdist worker: group "package")."""
 
 import fcntl
 import os
@@ -63,4 +64,19 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
             check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+    compiled = subprocess.run(  # noqa: S603 - our own script, no shell
+        [
+            sys.executable,
+            "-m",
+            "infra.bytecode",
+            str(out / "deployment.zip"),
+            str(out / "sam.yaml"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=PACKAGE_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     return Packaged(out)

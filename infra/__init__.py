@@ -1,0 +1,1 @@
+"""What deploys Balie: the resource template and the steps that build the package."""
