@@ -14,6 +14,7 @@ from chalicelib.web import (
     portal,
     problems,
     rules_page,
+    settings_page,
     survey,
     uploads,
     watchers,
@@ -36,4 +37,5 @@ def blueprints() -> list[Blueprint]:
         agent_kb.agent_kb_bp,
         watchers.watchers_bp,
         rules_page.rules_page_bp,
+        settings_page.settings_page_bp,
     ]
