@@ -53,7 +53,7 @@ def test_given_an_admin_when_saving_the_form_then_the_api_shows_the_change(api, 
     assert 'role="status"' in shown and 'value="10"' in shown
     # The change is in the page's history, by name.
     assert "Recente wijzigingen" in shown or "Recent changes" in shown
-    assert re.search(r"<td>[^<]*</td>\s*<td>[^<]+</td>", shown)
+    assert re.search(r"<li><strong>[^<]+</strong> · [^<:]+: [^<]+</li>", shown)
 
 
 def test_given_wrong_values_then_422_with_errors_next_to_the_fields_and_entries_kept(api, admin):
