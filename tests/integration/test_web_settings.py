@@ -82,6 +82,8 @@ def test_given_a_form_based_on_an_old_version_then_409_shows_the_settings_now(ap
     assert answer.status_code == 409
     page = html(answer)
     assert 'role="alert"' in page and 'value="Demo Groep"' in page
+    # The header had the old name cached a minute; the change dropped it at once.
+    assert 'class="brand" href="/">Demo Groep</a>' in page
     assert "<dd><strong>3</strong></dd>" in page  # what was not saved
     assert settings(api)["reopen_days"] != 3
 
