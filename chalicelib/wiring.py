@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.metrics_backfill import MetricsBackfill
     from chalicelib.services.notify import Notifications
     from chalicelib.services.recurring import RecurringIncidents
+    from chalicelib.services.tenant_settings import TenantSettingsService
     from chalicelib.services.unsubscribe import UnsubscribeService
     from chalicelib.services.watchers import WatcherService
     from chalicelib.services.webhooks import WebhookDeliverer, WebhookFanout, WebhookService
@@ -384,6 +385,21 @@ def unsubscribe_service() -> "UnsubscribeService":
     return UnsubscribeService(tenants(), DynamoPeople(), watcher_service())
 
 
+@cache
+def tenant_settings() -> "TenantSettingsService":
+    from chalicelib.services.tenant_settings import TenantSettingsService
+
+    return TenantSettingsService(tenants(), clock=utc_now, on_change=_forget_tenant_pages)
+
+
+def _forget_tenant_pages(tenant: str) -> None:
+    """The pages keep a tenant's settings a minute per container (web/views.py); after a
+    change this container shows the new ones at once, others within that minute."""
+    from chalicelib.web import views
+
+    views.forget_tenant_settings(tenant)
+
+
 def reset() -> None:
     """Forget every service built so far (tests change settings and clients between runs)."""
     for factory in (
@@ -416,5 +432,6 @@ def reset() -> None:
         metrics_backfill,
         watcher_service,
         unsubscribe_service,
+        tenant_settings,
     ):
         factory.cache_clear()

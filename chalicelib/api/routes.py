@@ -17,6 +17,7 @@ from chalicelib.api import (
     reports,
     rules,
     sla,
+    tenant_settings,
     tenants,
     tickets,
     watchers,
@@ -46,6 +47,7 @@ def blueprints() -> list[Blueprint]:
         reports.reports_bp,
         kb.kb_bp,
         watchers.watchers_bp,
+        tenant_settings.tenant_settings_bp,
     ]
 
 
@@ -68,4 +70,5 @@ def all_operations() -> list[Operation]:
         *reports.OPERATIONS,
         *kb.OPERATIONS,
         *watchers.OPERATIONS,
+        *tenant_settings.OPERATIONS,
     ]

@@ -43,6 +43,7 @@ class Action(StrEnum):
     DRAFT_FROM_TICKET = "draft_from_ticket"  # a resolved ticket's answer as a draft article
     UPLOAD_ATTACHMENT = "upload_attachment"  # a file on a ticket the caller may see
     MANAGE_WATCHERS = "manage_watchers"  # copy anyone known to the tenant on a ticket
+    MANAGE_TENANT_SETTINGS = "manage_tenant_settings"  # the own tenant's name, locale, days…
 
 
 _MINIMUM_ROLE: dict[Action, Role] = {
@@ -79,6 +80,7 @@ _MINIMUM_ROLE: dict[Action, Role] = {
     Action.DRAFT_FROM_TICKET: Role.AGENT,
     Action.UPLOAD_ATTACHMENT: Role.REQUESTER,
     Action.MANAGE_WATCHERS: Role.AGENT,
+    Action.MANAGE_TENANT_SETTINGS: Role.ADMIN,
 }
 
 # Ticket fields only staff see: routing and internal classification.

@@ -231,3 +231,22 @@ class MetricsStore(Protocol):
         """Every value of `dimension`: its days from `since` on, and its open total; with
         `values`, that value's distribution entries too (for medians and p90)."""
         ...
+
+
+class TenantSettingsStore(Protocol):
+    """The tenant item and the log of its admin's changes (adapters/dynamo/tenants.py)."""
+
+    def get(self, tenant: str, *, consistent: bool = False) -> dict[str, Any] | None: ...
+
+    def update_settings(
+        self,
+        tenant: str,
+        changes: dict[str, Any],
+        expected: int,
+        stamp: dict[str, Any],
+        record: dict[str, Any],
+    ) -> int:
+        """Raises VersionConflict when the item is no longer at `expected`."""
+        ...
+
+    def settings_changes(self, tenant: str, limit: int) -> list[dict[str, Any]]: ...

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.adapters import cognito
 from chalicelib.adapters.dynamo.tenants import DynamoTenants
-from chalicelib.domain import permissions
+from chalicelib.domain import permissions, tenant_settings
 from chalicelib.domain.errors import Conflict, Invalid
 from chalicelib.domain.permissions import Action
 from chalicelib.domain.principal import Principal, Role
@@ -16,7 +16,7 @@ from chalicelib.services import users
 from chalicelib.services.sla import SlaSettings
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,30}$")
-LOCALES = ("nl", "en")
+LOCALES = tenant_settings.LOCALES
 
 
 def ensure_tenant(
@@ -39,18 +39,22 @@ def ensure_tenant(
     """Create or update a tenant; running it twice with the same values changes nothing."""
     if not TENANT_ID.match(tenant_id):
         raise Invalid("A tenant id is 2–31 lower-case letters, digits or dashes.")
-    if not 1 <= auto_close_days <= 365:
-        raise Invalid("Resolved tickets close after 1 to 365 days.")
-    if not 0 <= reopen_days <= 365:
-        raise Invalid("A mail reopens a resolved ticket within 0 to 365 days.")
-    if not 0 <= retention_months <= 120:
-        raise Invalid(
-            "Closed tickets are kept 1 to 120 months, or 0 for as long as the tenant lasts."
-        )
-    if inbound_silence_hours is not None and not 0 <= inbound_silence_hours <= 168:
-        raise Invalid("Inbound silence is reported after 1 to 168 business hours, or 0 for never.")
-    if locale not in LOCALES:
-        raise Invalid(f"Locale must be one of {', '.join(LOCALES)}.")
+    # The same checks as a tenant admin's own changes (services/tenant_settings.py).
+    tenant_settings.check(
+        {
+            "name": name,
+            "locale": locale,
+            "auto_close_days": auto_close_days,
+            "reopen_days": reopen_days,
+            "retention_months": retention_months,
+            **({"signature": signature} if signature is not None else {}),
+            **(
+                {"inbound_silence_hours": inbound_silence_hours}
+                if inbound_silence_hours is not None
+                else {}
+            ),
+        }
+    )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -80,6 +84,15 @@ def ensure_tenant(
             else existing.get("inbound_silence_hours", DEFAULT_SILENCE_HOURS)
         ),
     }
+    # What the tenant's admin set that onboarding does not know about stays as it is.
+    for kept in ("external_watchers", "updated_at", "updated_by"):
+        if kept in existing:
+            settings[kept] = existing[kept]
+    # A change is a new version, so an admin's form based on the old one is refused; running
+    # onboarding again with the same values keeps the version too.
+    unchanged = existing and all(existing.get(k) == v for k, v in settings.items())
+    version = int(existing.get("version", 0))
+    settings["version"] = version if unchanged and version else version + 1
     store.put(tenant_id, settings, inbound_addresses, groups, new=new)
     sla.ensure_defaults(tenant_id, timezone)
 

@@ -146,6 +146,7 @@ def queues(current: Page) -> Response:
         priorities=tuple(Priority),
         types=tuple(TicketType),
         is_supervisor=current.user.role.at_least(Role.SUPERVISOR),
+        is_admin=current.user.role.at_least(Role.ADMIN),
     )
 
 

@@ -14,6 +14,7 @@ from chalicelib.web import (
     portal,
     problems,
     rules_page,
+    settings_page,
     survey,
     unsubscribe,
     uploads,
@@ -38,4 +39,5 @@ def blueprints() -> list[Blueprint]:
         watchers.watchers_bp,
         rules_page.rules_page_bp,
         unsubscribe.unsubscribe_bp,
+        settings_page.settings_page_bp,
     ]

@@ -362,9 +362,13 @@ def safe_next(value: str | None) -> str:
 _tenant_cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
 
-def forget_tenant_settings() -> None:
-    """Drop the kept tenant settings (tests that provision a fresh stack per case)."""
-    _tenant_cache.clear()
+def forget_tenant_settings(tenant: str | None = None) -> None:
+    """Drop the kept settings of one tenant (its admin changed them), or of every tenant
+    (tests that provision a fresh stack per case)."""
+    if tenant is None:
+        _tenant_cache.clear()
+    else:
+        _tenant_cache.pop(tenant, None)
 
 
 def _tenant_settings(tenant: str) -> dict[str, Any]:

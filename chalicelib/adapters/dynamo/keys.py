@@ -545,3 +545,16 @@ def person_index_keys(tenant_id: str, role: str, email: str) -> dict[str, str]:
     """GSI1 (overloaded) on a profile: a tenant's people of one role, by address — the
     requesters an announcement is mailed to, the admins told about a disabled webhook."""
     return {"GSI1PK": people_pk(tenant_id, role), "GSI1SK": email.lower()}
+
+
+# --- tenant settings (docs/tenant-settings.md) ----------------------------------------------
+
+
+def settings_log_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#SETTINGSLOG"
+
+
+def settings_change_key(tenant_id: str, change_id: str) -> dict[str, str]:
+    """One change of the tenant's settings by its admin: who, when, each field's before and
+    after. ULIDs sort by time, so the newest changes are one Query in reverse."""
+    return {"PK": settings_log_pk(tenant_id), "SK": change_id}

@@ -7,6 +7,7 @@ from chalicelib.adapters.aws import client
 from chalicelib.adapters.dynamo import keys
 from chalicelib.adapters.dynamo.codec import from_item, to_item
 from chalicelib.domain.errors import Conflict
+from chalicelib.services.ports import VersionConflict
 from chalicelib.settings import get_settings
 
 
@@ -14,10 +15,14 @@ class DynamoTenants:
     def __init__(self, table: str | None = None) -> None:
         self.table = table or get_settings().table_name
 
-    def get(self, tenant: str) -> dict[str, Any] | None:
+    def get(self, tenant: str, *, consistent: bool = False) -> dict[str, Any] | None:
         item = (
             client("dynamodb")
-            .get_item(TableName=self.table, Key=to_item(keys.tenant_key(tenant)))
+            .get_item(
+                TableName=self.table,
+                Key=to_item(keys.tenant_key(tenant)),
+                ConsistentRead=consistent,
+            )
             .get("Item")
         )
         return from_item(item) if item else None
@@ -113,3 +118,74 @@ class DynamoTenants:
                     f"{', '.join(taken)} already receives another tenant's mail."
                 ) from None
             raise
+
+    def update_settings(
+        self,
+        tenant: str,
+        changes: dict[str, Any],
+        expected: int,
+        stamp: dict[str, Any],
+        record: dict[str, Any],
+    ) -> int:
+        """Set (or, for None, remove) the changed settings and `stamp` (updated_at/by) if the
+        tenant item is still at `expected` (0: an item from before versions), with the
+        change's audit `record` in the same transaction; the new version.
+
+        An UpdateItem, not a Put: what the admin cannot change (inbound addresses, groups,
+        the mail token key) is never rewritten from a copy that could be stale."""
+        names: dict[str, str] = {"#version": "version"}
+        values: dict[str, Any] = {":next": expected + 1}
+        sets = ["#version = :next"]
+        removes = []
+        for i, (field, value) in enumerate({**changes, **stamp}.items()):
+            names[f"#f{i}"] = field
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                values[f":v{i}"] = value
+                sets.append(f"#f{i} = :v{i}")
+        if expected:
+            condition = "attribute_exists(PK) AND #version = :expected"
+            values[":expected"] = expected
+        else:
+            condition = "attribute_exists(PK) AND attribute_not_exists(#version)"
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        db = client("dynamodb")
+        try:
+            db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": to_item(keys.tenant_key(tenant)),
+                            "UpdateExpression": update,
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": to_item(values),
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_item(
+                                {**keys.settings_change_key(tenant, record["id"]), **record}
+                            ),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ]
+            )
+        except db.exceptions.TransactionCanceledException as exc:
+            raise VersionConflict() from exc
+        return expected + 1
+
+    def settings_changes(self, tenant: str, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` changes of the tenant's settings, newest first."""
+        answer = client("dynamodb").query(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_item({":pk": keys.settings_log_pk(tenant)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(i) for i in answer.get("Items", [])]
