@@ -314,6 +314,9 @@ def main() -> int:
         logger.exception("the local stack failed")
         status = 1
     finally:
+        # Logged, with its time: a slow stop shows whether the wait was before this line,
+        # in stop() ("stopped in"), or in the interpreter's exit after it.
+        logger.info("stop requested" if stopping.is_set() else "stopping after a failure")
         stack.stop()
     print("Balie stopped.", flush=True)
     return status

@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,7 @@ class Stack:
 
     def interrupt(self) -> int:
         """Ctrl-C, as a terminal sends it; returns the exit status."""
-        started = time.monotonic()
+        started, sent_at = time.monotonic(), datetime.now(UTC)
         self.process.send_signal(signal.SIGINT)
         try:
             status = self.process.wait(STOP_TIMEOUT_SECONDS)
@@ -80,8 +81,15 @@ class Stack:
             ) from None
         took = time.monotonic() - started
         if took > SLOW_STOP_SECONDS:
-            account = [line for line in self.output(20).splitlines() if "stopped in" in line]
-            warnings.warn(f"the stack took {took:.0f} s to stop: {account}", stacklevel=2)
+            marks = ("stop requested", "stopped in")
+            account = [
+                line for line in self.output(20).splitlines() if any(m in line for m in marks)
+            ]
+            warnings.warn(
+                f"the stack took {took:.0f} s to stop; Ctrl-C sent at {sent_at:%H:%M:%S.%f}, "
+                f"exited at {datetime.now(UTC):%H:%M:%S.%f}: {account}",
+                stacklevel=2,
+            )
         return status
 
 
